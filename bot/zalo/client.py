@@ -1,0 +1,156 @@
+"""Minimal async Zalo OA OpenAPI client: send a cs message, refresh the token pair.
+
+No token storage and no rate limiting here (the token manager and the sender own those).
+`send` never raises for Zalo, HTTP or network failures: it returns a classified `SendResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bot.zalo.errors import (
+    BAD_RESPONSE,
+    HTTP_ERROR,
+    NETWORK_ERROR,
+    TIMEOUT,
+    Disposition,
+    classify,
+    describe,
+)
+
+SEND_PATH = "/v3.0/oa/message/cs"
+TOKEN_PATH = "/v4/oa/access_token"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    ok: bool
+    code: int  # Zalo's error code, or a local one from bot.zalo.errors for transport failures
+    message: str
+    disposition: Disposition
+    msg_id: str | None
+    http_status: int | None = None  # None when no HTTP answer arrived
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds
+
+
+class TokenRefreshError(Exception):
+    """Refreshing failed. When not `retryable`, the refresh token is dead: an admin must redo consent.
+
+    A retryable failure (network, timeout, 5xx) may still have spent the refresh token on
+    Zalo's side; the token manager decides what to do with that.
+    """
+
+    def __init__(self, code: int, message: str, retryable: bool) -> None:
+        super().__init__(f"token refresh failed ({code}): {message}")
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+def _http_disposition(status: int) -> Disposition:
+    return Disposition.RETRY if status >= 500 or status in (408, 429) else Disposition.PERMANENT
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
+
+
+class ZaloClient:
+    def __init__(self, session: aiohttp.ClientSession, *, api_base_url: str, oauth_base_url: str,
+                 app_id: str, app_secret: str, timeout: float = 10.0) -> None:
+        self._session = session
+        self._send_url = api_base_url.rstrip("/") + SEND_PATH
+        self._token_url = oauth_base_url.rstrip("/") + TOKEN_PATH
+        self._app_id = app_id
+        self._app_secret = app_secret
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(self, access_token: str, body: dict[str, Any]) -> SendResult:
+        """POST one consultation message. A timeout is RETRY although the message may have gone out."""
+        headers = {"access_token": access_token, "Content-Type": "application/json"}
+        try:
+            async with self._session.post(self._send_url, data=orjson.dumps(body), headers=headers,
+                                          timeout=self._timeout) as resp:
+                status = resp.status
+                raw = await resp.read()
+        except TimeoutError:
+            return SendResult(False, TIMEOUT, describe(TIMEOUT), Disposition.RETRY, None)
+        except aiohttp.ClientError as exc:
+            return SendResult(False, NETWORK_ERROR, f"{describe(NETWORK_ERROR)}: {exc!r}",
+                              Disposition.RETRY, None)
+
+        if status != 200:
+            return SendResult(False, HTTP_ERROR, f"HTTP {status}", _http_disposition(status), None, status)
+        try:
+            answer = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            answer = None
+        code = _as_int(answer.get("error")) if isinstance(answer, dict) else None
+        if code is None:
+            return SendResult(False, BAD_RESPONSE, f"{describe(BAD_RESPONSE)}: {raw[:200]!r}",
+                              Disposition.RETRY, None, status)
+        message = str(answer.get("message") or describe(code))
+        if code != 0:
+            return SendResult(False, code, message, classify(code), None, status)
+        data = answer.get("data")
+        msg_id = data.get("message_id") if isinstance(data, dict) else None
+        return SendResult(True, 0, message, Disposition.OK, str(msg_id) if msg_id else None, status)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Exchange a (single-use) refresh token for a new pair. Raises TokenRefreshError."""
+        form = {"app_id": self._app_id, "grant_type": "refresh_token", "refresh_token": refresh_token}
+        try:
+            async with self._session.post(self._token_url, data=form,
+                                          headers={"secret_key": self._app_secret},
+                                          timeout=self._timeout) as resp:
+                status = resp.status
+                raw = await resp.read()
+        except TimeoutError:
+            raise TokenRefreshError(TIMEOUT, describe(TIMEOUT), retryable=True) from None
+        except aiohttp.ClientError as exc:
+            raise TokenRefreshError(NETWORK_ERROR, repr(exc), retryable=True) from None
+
+        try:
+            answer = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            answer = None
+        if not isinstance(answer, dict):
+            retryable = status >= 500 or status in (408, 429) or status == 200  # 200: likely a proxy page
+            raise TokenRefreshError(HTTP_ERROR if status != 200 else BAD_RESPONSE,
+                                    f"HTTP {status}: {raw[:200]!r}", retryable)
+
+        code = _as_int(answer.get("error"))
+        if code:  # an OAuth error body: the refresh token or the app credentials are wrong
+            message = str(answer.get("error_description") or answer.get("error_name")
+                          or answer.get("message") or describe(code))
+            raise TokenRefreshError(code, message, retryable=False)
+        if status != 200:
+            retryable = _http_disposition(status) is Disposition.RETRY
+            raise TokenRefreshError(HTTP_ERROR, f"HTTP {status}", retryable)
+
+        access, refresh = answer.get("access_token"), answer.get("refresh_token")
+        expires_in = _as_int(answer.get("expires_in"))
+        if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh
+                and expires_in is not None):
+            raise TokenRefreshError(BAD_RESPONSE, "answer without access_token/refresh_token/expires_in",
+                                    retryable=False)
+        return TokenPair(access, refresh, expires_in)
