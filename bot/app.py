@@ -1,0 +1,162 @@
+"""The application object: the one place that wires configuration, storage, flows and Zalo together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import AppConfig
+from bot.dispatcher import Dispatcher, default_middlewares
+from bot.inbox import InboxWriter
+from bot.metrics import Metrics
+from bot.ratelimit import RateLimiter
+from bot.sender import RenderLimits, Sender
+from bot.services import Services, build_services
+from bot.tokens import TokenManager
+from bot.webhook import ZaloWebhook
+from bot.worker import Worker
+from bot.zalo.client import ZaloClient
+from flows.base import Flow
+from flows.handoff import HANDOFF
+from flows.menu import MENU
+from flows.registry import FlowRegistry
+from storage import queues
+from storage.engine import create_engine, is_sqlite
+from storage.migrate import current_revision, head_revision, upgrade
+
+log = logging.getLogger(__name__)
+
+CORE_FLOWS: tuple[Flow, ...] = (MENU, HANDOFF)
+INITIAL_TOKEN_LIFETIME = timedelta(hours=1)  # unknown for a configured pair: refresh soon to learn it
+
+
+class StartupError(Exception):
+    """The service cannot start; the message says what to do."""
+
+
+@dataclass
+class Runtime:
+    config: AppConfig
+    engine: AsyncEngine
+    metrics: Metrics
+    services: Services
+    flows: FlowRegistry
+    inbox: InboxWriter
+    worker: Worker
+    sender: Sender
+    tokens: TokenManager
+    http: aiohttp.ClientSession
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def drain(self, max_passes: int = 1000) -> None:
+        """Process every pending event and deliver every due message (tests and the terminal chat)."""
+        for _ in range(max_passes):
+            if not (await self.worker.run_once() + await self.sender.run_once()):
+                return
+        raise RuntimeError("queues did not drain")
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+WEBHOOK = web.AppKey("webhook", ZaloWebhook)
+
+
+async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True) -> Runtime:
+    engine = create_engine(config.database.url)
+    try:
+        if is_sqlite(engine):
+            await upgrade(engine)  # embedded default: nothing to run by hand
+        elif await current_revision(engine) != head_revision():
+            raise StartupError("the PostgreSQL schema is not up to date: run `python -m bot db upgrade`")
+    except StartupError:
+        await engine.dispose()
+        raise
+    except Exception as e:
+        await engine.dispose()
+        raise StartupError(f"database {engine.url.render_as_string(hide_password=True)} is not reachable: "
+                           f"{type(e).__name__}: {e}") from e
+    metrics = Metrics()
+    http = aiohttp.ClientSession()
+    z = config.zalo
+    client = ZaloClient(http, api_base_url=z.api_base_url, oauth_base_url=z.oauth_base_url, app_id=z.app_id,
+                        app_secret=z.app_secret, timeout=z.request_timeout_seconds)
+    tokens = TokenManager(engine, client, metrics, refresh_margin=timedelta(seconds=z.refresh_before_expiry_seconds))
+    if z.access_token and z.refresh_token:
+        await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)
+    services = build_services(config)
+    flows = FlowRegistry((*CORE_FLOWS, *extra_flows))
+    w = config.worker
+    sender = Sender(engine, client, tokens, RateLimiter(z.send_rate_per_second), metrics,
+                    batch_size=w.sender_batch_size, concurrency=w.sender_concurrency,
+                    lease=timedelta(seconds=w.send_lease_seconds), max_attempts=w.max_send_attempts,
+                    limits=RenderLimits(z.max_text_chars, z.max_buttons))
+    worker = Worker(engine, Dispatcher(flows, default_middlewares(w.per_resident_limit_per_minute)), services,
+                    metrics, batch_size=w.batch_size, on_commit=sender.wake)
+    inbox = InboxWriter(engine, on_commit=worker.wake)
+    rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http)
+    inbox.start()
+    if background:
+        rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),
+                     asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender")]
+    return rt
+
+
+async def close_runtime(rt: Runtime) -> None:
+    for task in rt.tasks:
+        task.cancel()
+    await asyncio.gather(*rt.tasks, return_exceptions=True)
+    await rt.inbox.stop()
+    await rt.http.close()
+    await rt.engine.dispose()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    try:
+        async with rt.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
+    except Exception as e:
+        return web.json_response({"status": "unavailable", "database": type(e).__name__}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    gauges: dict[str, float] = {}
+    with contextlib.suppress(Exception):  # metrics stay readable while the database is down
+        async with rt.engine.connect() as conn:
+            gauges = dict(await queues.queue_depths(conn))
+    return web.Response(text=rt.metrics.render(gauges), content_type="text/plain")
+
+
+def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True) -> web.Application:
+    app = web.Application(client_max_size=10 * 1024 * 1024)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        rt = await open_runtime(config, extra_flows=extra_flows, background=background)
+        app[RUNTIME] = rt
+        z = config.zalo
+        ids = [z.app_id if v == "app_id" else z.oa_id for v in z.signature_ids]
+        webhook = ZaloWebhook(rt.inbox, rt.metrics, secret=z.oa_secret_key, id_values=ids,
+                              max_body_bytes=config.server.max_body_bytes)
+        app[WEBHOOK] = webhook
+        yield
+        await close_runtime(rt)
+
+    async def webhook_route(request: web.Request) -> web.Response:
+        return await request.app[WEBHOOK].handle(request)
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/webhook/zalo", webhook_route)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
+    return app

@@ -1,0 +1,115 @@
+"""Event → middlewares → handler (after aiogram's outer middleware chain around a routing table).
+
+Middlewares see the whole turn and may answer it themselves (abuse limit, handoff pause) or let it
+through; the handler for the event family then decides which flow answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.zalo.events import ZaloEvent
+from flows.base import Conversation, Incoming, Step, payload
+from flows.context import TurnContext
+from flows.menu import menu_step
+from flows.registry import FlowRegistry
+from flows.replies import Text
+from handlers.messages import MENU_WORDS
+from handlers.router import HANDLERS, EventHandler
+
+CONVERSATION_TIMEOUT = timedelta(minutes=30)
+USER_FAMILIES = frozenset({"text", "payload", "attachment", "submit_info"})
+
+
+@dataclass(slots=True)
+class Turn:
+    event: ZaloEvent
+    incoming: Incoming
+    ctx: TurnContext
+    conv: Conversation | None
+    row: dict[str, Any]  # the resident's persisted counters, updated in place
+
+
+Next = Callable[[Turn], Awaitable[Step]]
+Middleware = Callable[[Turn, Next], Awaitable[Step]]
+
+
+class Dispatcher:
+    def __init__(self, flows: FlowRegistry, middlewares: Sequence[Middleware],
+                 handlers: dict[str, EventHandler] | None = None) -> None:
+        self.flows = flows
+        self.handlers = HANDLERS if handlers is None else handlers
+        self.middlewares = list(middlewares)
+
+    async def dispatch(self, turn: Turn) -> Step:
+        async def call_handler(t: Turn) -> Step:
+            handler = self.handlers.get(t.incoming.kind)
+            if handler is None:
+                return Step([], next=t.conv)
+            return await handler(t.ctx, t.conv, t.incoming, self.flows)
+
+        chain: Next = call_handler
+        for mw in reversed(self.middlewares):
+            chain = _bind(mw, chain)
+        return await chain(turn)
+
+
+def _bind(mw: Middleware, nxt: Next) -> Next:
+    async def run(turn: Turn) -> Step:
+        return await mw(turn, nxt)
+    return run
+
+
+# --- middlewares -------------------------------------------------------------------------------------
+
+async def track_interaction(turn: Turn, nxt: Next) -> Step:
+    """Remember when the resident last wrote: Zalo only lets the OA answer inside that window."""
+    if turn.incoming.kind in USER_FAMILIES:
+        turn.row["last_message_at"] = turn.ctx.now
+    return await nxt(turn)
+
+
+async def expire_conversation(turn: Turn, nxt: Next) -> Step:
+    updated: datetime | None = turn.row.get("state_updated_at")
+    if turn.conv is not None and (updated is None or turn.ctx.now - updated > CONVERSATION_TIMEOUT):
+        turn.conv = None
+    return await nxt(turn)
+
+
+def abuse_limit(per_minute: int) -> Middleware:
+    """At most `per_minute` messages a minute per resident; one warning, then silence until the window ends."""
+
+    async def limit(turn: Turn, nxt: Next) -> Step:
+        if turn.incoming.kind not in USER_FAMILIES:
+            return await nxt(turn)
+        now = turn.ctx.now
+        started: datetime | None = turn.row.get("window_started_at")
+        if started is None or now - started >= timedelta(minutes=1):
+            turn.row["window_started_at"], turn.row["window_count"] = now, 0
+        turn.row["window_count"] = count = int(turn.row.get("window_count") or 0) + 1
+        if count == per_minute + 1:
+            return Step([Text(turn.ctx.text("rate_limited"))], next=turn.conv)
+        if count > per_minute:
+            return Step([], next=turn.conv)
+        return await nxt(turn)
+
+    return limit
+
+
+async def handoff_pause(turn: Turn, nxt: Next) -> Step:
+    """While staff have the conversation the bot stays quiet, unless the resident asks for the menu."""
+    until = turn.ctx.resident.handoff_until
+    if until is None or turn.ctx.now >= until or turn.incoming.kind not in USER_FAMILIES:
+        return await nxt(turn)
+    text = turn.incoming.text.strip()
+    if text == payload("menu", "show") or turn.ctx.services.simplify(text) in MENU_WORDS:
+        turn.ctx.resident.handoff_until = None
+        return menu_step(turn.ctx, lead=turn.ctx.text("handoff_resume"))
+    return Step([], next=turn.conv)
+
+
+def default_middlewares(per_minute: int) -> list[Middleware]:
+    return [track_interaction, abuse_limit(per_minute), handoff_pause, expire_conversation]

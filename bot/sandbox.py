@@ -1,0 +1,197 @@
+"""A local sandbox: the real service wired to a fake Zalo, with a browser chat page and a terminal chat.
+
+Messages typed in the sandbox travel the real road: a correctly signed webhook event is posted to the
+service's own /webhook/zalo, and the page shows what the fake Zalo received from the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import create_app
+from bot.config import AppConfig
+from bot.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
+
+PAGE = Path(__file__).with_name("sandbox.html")
+SANDBOX_ZALO = {
+    "app_id": "sandbox-app", "oa_id": "sandbox-oa", "oa_secret_key": "sandbox-oa-secret",
+    "app_secret": "sandbox-app-secret", "access_token": "sandbox-access-0", "refresh_token": "sandbox-refresh-0",
+}
+
+
+def sandbox_config(config: AppConfig, fake_url: str) -> AppConfig:
+    zalo = config.zalo.model_copy(update={**SANDBOX_ZALO, "api_base_url": fake_url, "oauth_base_url": fake_url,
+                                          "signature_ids": ["app_id"], "send_rate_per_second": 50.0})
+    return config.model_copy(update={"zalo": zalo})
+
+
+async def start_fake_zalo() -> FakeZaloServer:
+    z = SANDBOX_ZALO
+    return await run_fake_zalo(app_id=z["app_id"], app_secret=z["app_secret"], access_token=z["access_token"],
+                               refresh_token=z["refresh_token"])
+
+
+class SandboxClient:
+    """Plays residents: signs events as Zalo would and reads what the bot sent back."""
+
+    def __init__(self, fake: FakeZalo) -> None:
+        z = SANDBOX_ZALO
+        self.fake = fake
+        self.events = EventFactory(z["app_id"], z["oa_id"], z["oa_secret_key"])
+        self.webhook_url = ""  # known once the server listens
+        self.http: aiohttp.ClientSession | None = None
+
+    async def _post(self, raw: bytes, headers: dict[str, str]) -> int:
+        assert self.http is not None, "sandbox client used before the app started"
+        return await post(self.http, self.webhook_url, raw, headers)
+
+    async def say(self, user_id: str, text: str) -> int:
+        return await self._post(*self.events.text(user_id, text))
+
+    async def follow(self, user_id: str) -> int:
+        return await self._post(*self.events.follow(user_id))
+
+    def messages(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
+        return [m.to_dict() for m in self.fake.messages_for(user_id) if m.seq > after]
+
+
+SANDBOX = web.AppKey("sandbox", SandboxClient)
+
+
+async def _page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(PAGE)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="body must be JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("user_id"), str) or not body["user_id"].strip():
+        raise web.HTTPBadRequest(text="user_id (a non-empty string) is required")
+    return body
+
+
+async def _say(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise web.HTTPBadRequest(text="text (a non-empty string) is required")
+    status = await request.app[SANDBOX].say(body["user_id"], text)
+    return web.json_response({"webhook_status": status})
+
+
+async def _follow(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    return web.json_response({"webhook_status": await request.app[SANDBOX].follow(body["user_id"])})
+
+
+async def _messages(request: web.Request) -> web.Response:
+    user_id = request.query.get("user_id", "")
+    try:
+        after = int(request.query.get("after", "0"))
+    except ValueError:
+        raise web.HTTPBadRequest(text="after must be an integer") from None
+    return web.json_response(request.app[SANDBOX].messages(user_id, after))
+
+
+def add_sandbox(app: web.Application, fake: FakeZalo) -> SandboxClient:
+    client = SandboxClient(fake)
+    app[SANDBOX] = client
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as http:
+            client.http = http
+            yield
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_get("/sandbox", _page)
+    app.router.add_post("/sandbox/api/say", _say)
+    app.router.add_post("/sandbox/api/follow", _follow)
+    app.router.add_get("/sandbox/api/messages", _messages)
+    return client
+
+
+@dataclass
+class RunningSandbox:
+    runner: web.AppRunner
+    fake_server: FakeZaloServer
+    client: SandboxClient
+    base_url: str
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+        await self.fake_server.close()
+
+
+async def start_sandbox(config: AppConfig) -> RunningSandbox:
+    """Start the fake Zalo, then the service with the sandbox page (port 0 picks a free port)."""
+    fake_server = await start_fake_zalo()
+    cfg = sandbox_config(config, fake_server.url)
+    app = create_app(cfg)
+    client = add_sandbox(app, fake_server.fake)
+    runner = web.AppRunner(app, access_log=None)
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, cfg.server.host, cfg.server.port).start()
+    except BaseException:
+        await runner.cleanup()
+        await fake_server.close()
+        raise
+    port = runner.addresses[0][1] if runner.addresses else cfg.server.port
+    base = f"http://{cfg.server.host}:{port}"
+    client.webhook_url = f"{base}/webhook/zalo"
+    return RunningSandbox(runner, fake_server, client, base)
+
+
+async def terminal_chat(config: AppConfig, user_id: str = "terminal-user") -> None:
+    sandbox = await start_sandbox(config.model_copy(
+        update={"server": config.server.model_copy(update={"port": 0})}))
+    client, fake = sandbox.client, sandbox.fake_server.fake
+    print("motcua — trò chuyện thử với bot (gõ 'thoat' để thoát; gõ số để bấm nút).", flush=True)
+    seen, buttons = 0, []
+    loop = asyncio.get_running_loop()
+    try:
+        await client.follow(user_id)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await fake.wait_for_count(seen + 1, user_id=user_id, timeout=3.0)
+            for m in client.messages(user_id, seen):
+                seen = m["seq"]
+                buttons = _print_message(m) or buttons
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line or line.strip().lower() in {"thoat", "thoát", "exit", "quit"}:
+                return
+            text = line.strip()
+            if text.isdigit() and 0 < int(text) <= len(buttons):
+                text = buttons[int(text) - 1]
+            if text:
+                await client.say(user_id, text)
+    finally:
+        await sandbox.close()
+
+
+def _print_message(m: dict[str, Any]) -> list[str]:
+    if m["text"]:
+        print(f"\nbot> {m['text']}")
+    payloads = []
+    elements = (m["body"].get("message", {}).get("attachment") or {}).get("payload", {}).get("elements") or []
+    for item in [*m["buttons"], *elements]:
+        action = item.get("payload") if "payload" in item else (item.get("default_action") or {}).get("payload")
+        label = item.get("title", "")
+        if isinstance(action, str):
+            payloads.append(action)
+            print(f"   [{len(payloads)}] {label}")
+        elif isinstance(action, dict) and "url" in action:
+            print(f"   ({label}: {action['url']})")
+    print("bạn> ", end="", flush=True)
+    return payloads

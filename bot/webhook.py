@@ -1,0 +1,80 @@
+"""POST /webhook/zalo: verify, parse, store durably, answer — well under Zalo's 2 s.
+
+401 bad signature, 400 malformed body, 413 too large, 503 when the event could not be stored (so Zalo
+retries), 200 otherwise — including a duplicate, which is stored and processed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.inbox import InboxWriter, StorageUnavailable
+from bot.metrics import Metrics
+from bot.zalo.events import EventError, loads, parse_event
+from bot.zalo.signature import verify_signature
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+STORE_TIMEOUT = 1.5  # seconds; past this Zalo gets a 503 and retries rather than a late answer
+OK = b'{"ok":true}'
+DUPLICATE = b'{"ok":true,"duplicate":true}'
+
+
+def _reject(metrics: Metrics, status: int, reason: str, message: str) -> web.Response:
+    metrics.events_rejected.inc(reason=reason)
+    return web.json_response({"ok": False, "error": message}, status=status)
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than `limit` (checked before reading all of it)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks, size = [], 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class ZaloWebhook:
+    def __init__(self, inbox: InboxWriter, metrics: Metrics, *, secret: str, id_values: list[str],
+                 max_body_bytes: int) -> None:
+        self._inbox = inbox
+        self._metrics = metrics
+        self._secret = secret
+        self._id_values = id_values
+        self._max_body = max_body_bytes
+
+    async def handle(self, request: web.Request) -> web.Response:
+        m = self._metrics
+        raw = await _read_limited(request, self._max_body)
+        if raw is None:
+            return _reject(m, 413, "too_large", f"body larger than {self._max_body} bytes")
+        try:
+            obj = loads(raw)
+        except EventError as e:
+            return _reject(m, 400, "malformed", e.reason)
+        timestamp = obj.get("timestamp")
+        if not verify_signature(raw, request.headers.get("X-ZEvent-Signature"),
+                                timestamp if isinstance(timestamp, str) else "", self._secret, self._id_values):
+            return _reject(m, 401, "signature", "invalid X-ZEvent-Signature")
+        try:
+            event = parse_event(raw, obj)
+        except EventError as e:
+            return _reject(m, 400, "malformed", e.reason)
+        row = {"event_key": event.event_key, "event_name": event.event_name, "family": event.family,
+               "zalo_user_id": event.user_id, "body": raw.decode(), "received_at": utcnow(),
+               "status": "pending"}
+        try:
+            is_new = await asyncio.wait_for(self._inbox.submit(row), STORE_TIMEOUT)
+        except (StorageUnavailable, TimeoutError) as e:
+            log.error("event not stored, answering 503: %s", type(e).__name__)
+            return _reject(m, 503, "storage", "event could not be stored; retry later")
+        m.events_received.inc(result="new" if is_new else "duplicate")
+        return web.Response(body=OK if is_new else DUPLICATE, content_type="application/json")

@@ -1,0 +1,162 @@
+"""Works the inbox: in order per resident, concurrently across residents, safe across processes.
+
+One pass claims residents with pending events and holds their rows locked (SKIP LOCKED on PostgreSQL)
+while it runs their events through the dispatcher. The new conversation states, the outbox rows and
+the inbox completions are written in the same transaction, so a crash anywhere leaves the events
+pending and a restart processes them; nothing is half done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.background import PollingLoop
+from bot.dispatcher import Dispatcher, Turn
+from bot.metrics import Metrics
+from bot.zalo.events import EventError, ZaloEvent, parse_event
+from flows.base import STATE_VERSION, Conversation, Incoming, Step
+from flows.context import ResidentView, TurnContext
+from flows.replies import Text
+from storage import queues
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+DISPATCHED_FAMILIES = frozenset({"text", "attachment", "follow", "unfollow", "submit_info"})
+
+
+def to_incoming(event: ZaloEvent) -> Incoming:
+    if event.family == "text":
+        text = event.text or ""
+        return Incoming("payload" if text.startswith("#") else "text", text)
+    if event.family == "attachment":
+        return Incoming("attachment", attachment_type=event.attachments[0].type if event.attachments else None)
+    if event.family == "submit_info":
+        return Incoming("submit_info", info=event.info or {})
+    return Incoming(event.family)
+
+
+def load_conversation(row: Any) -> Conversation | None:
+    state = row.state or {}
+    if row.state_version != STATE_VERSION or "flow" not in state:
+        return None  # older state format: start over rather than misread it
+    return Conversation(state["flow"], state["state"], dict(state.get("data") or {}))
+
+
+class Worker(PollingLoop):
+    def __init__(self, engine: AsyncEngine, dispatcher: Dispatcher, services: Any, metrics: Metrics, *,
+                 batch_size: int, on_commit: Callable[[], None], clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__()
+        self._engine = engine
+        self._dispatcher = dispatcher
+        self._services = services
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._on_commit = on_commit
+        self._clock = clock
+
+    async def run_once(self) -> int:
+        """One pass over some pending residents; returns the number of events finished."""
+        now = self._clock()
+        async with self._engine.begin() as conn:
+            await queues.ignore_userless_events(conn, now)
+            users = await queues.pending_users(conn, self._batch_size)
+        if not users:
+            return 0
+        async with self._engine.begin() as conn:
+            await queues.ensure_residents(conn, users, now)
+        try:
+            done = await self._process(users, careful=False)
+        except _RetryCarefully:
+            done = await self._process(users, careful=True)
+        if done:
+            self._on_commit()
+        return done
+
+    async def _process(self, users: list[str], careful: bool) -> int:
+        async with self._engine.begin() as conn:
+            residents = {r.zalo_user_id: r for r in await queues.lock_residents(conn, users)}
+            if not residents:
+                return 0
+            events = await queues.pending_events_for(conn, list(residents), self._batch_size)
+            services = self._services.bind(conn)
+            by_user: dict[str, list[Any]] = {}
+            for ev in events:
+                by_user.setdefault(ev.zalo_user_id, []).append(ev)
+            saved, outbox, finished = [], [], []
+            for user_id, user_events in by_user.items():
+                saved.append(await self._run_resident(conn, services, residents[user_id], user_events,
+                                                      outbox, finished, careful))
+            await queues.enqueue(conn, outbox)
+            await queues.save_residents(conn, saved)
+            await queues.finish_events(conn, finished)
+        now = self._clock()
+        for ev in events:
+            self._metrics.processing_latency.observe(max(0.0, (now - ev.received_at).total_seconds()))
+        for row in finished:
+            self._metrics.events_processed.inc(status=row["status"])
+        return len(finished)
+
+    async def _run_resident(self, conn: AsyncConnection, services: Any, resident: Any, events: list[Any],
+                            outbox: list[dict[str, Any]], finished: list[dict[str, Any]], careful: bool
+                            ) -> dict[str, Any]:
+        row = {
+            "last_message_at": resident.last_message_at, "window_started_at": resident.window_started_at,
+            "window_count": resident.window_count, "state_updated_at": resident.state_updated_at,
+        }
+        view = ResidentView(resident.zalo_user_id, resident.is_follower, resident.handoff_until)
+        conv = load_conversation(resident)
+        for ev in events:
+            now = self._clock()
+            try:
+                event = parse_event(ev.body.encode())
+            except EventError as e:  # stored by an older version with different rules
+                finished.append(_finish(ev.id, "failed", now, f"unparseable: {e}"))
+                continue
+            if event.family not in DISPATCHED_FAMILIES:
+                finished.append(_finish(ev.id, "ignored", now, None))
+                continue
+            ctx = TurnContext(resident.zalo_user_id, now, services.texts, services, view, services.menu)
+            turn = Turn(event, to_incoming(event), ctx, conv, row)
+            try:
+                if careful:
+                    async with conn.begin_nested():
+                        step = await self._dispatcher.dispatch(turn)
+                else:
+                    step = await self._dispatcher.dispatch(turn)
+            except Exception as e:
+                if not careful:
+                    raise _RetryCarefully from e
+                # The resident gets an apology, never a stack trace; the event is kept as failed.
+                log.exception("flow failed for event %s", ev.id)
+                step = Step([Text(ctx.text("error"))], next=conv)
+                finished.append(_finish(ev.id, "failed", now, f"{type(e).__name__}"))
+            else:
+                finished.append(_finish(ev.id, "done", now, None))
+            row["state_updated_at"] = now
+            conv = step.next
+            if step.replies:
+                outbox.append({
+                    "idempotency_key": f"in:{ev.id}", "zalo_user_id": resident.zalo_user_id,
+                    "replies": [r.to_dict() for r in step.replies], "parts_sent": 0, "priority": 0,
+                    "source": "reply", "status": "pending", "attempts": 0, "next_attempt_at": now,
+                    "created_at": now,
+                })
+        return {
+            "b_id": resident.id, **row,
+            "state": conv.to_dict() if conv is not None else {}, "state_version": STATE_VERSION,
+            "handoff_until": view.handoff_until, "is_follower": view.is_follower,
+        }
+
+
+class _RetryCarefully(Exception):
+    """A flow raised in the fast path: redo the pass with a savepoint around every event."""
+
+
+def _finish(event_id: int, status: str, now: datetime, error: str | None) -> dict[str, Any]:
+    return {"b_id": event_id, "status": status, "processed_at": now, "error": error}

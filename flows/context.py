@@ -1,0 +1,31 @@
+"""The per-turn context handed to flows: configuration, the clock, the resident, repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flows.config import Texts
+
+
+@dataclass(slots=True)
+class ResidentView:
+    """The parts of a resident a flow may read or change; the worker persists changes."""
+
+    zalo_user_id: str
+    is_follower: bool
+    handoff_until: datetime | None = None
+
+
+@dataclass(slots=True)
+class TurnContext:
+    zalo_user_id: str
+    now: datetime
+    texts: Texts
+    services: Any
+    resident: ResidentView
+    menu: list[Any] = field(default_factory=list)
+
+    def text(self, key: str, **values: str) -> str:
+        return self.texts.get(key, **{**self.services.text_defaults, **values})

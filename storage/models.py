@@ -1,0 +1,126 @@
+"""SQLAlchemy models. Schema changes go through Alembic migrations in storage/migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime, utcnow
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON(),
+    }
+
+
+class Resident(Base):
+    """A Zalo user who has talked to the OA. The row also serialises one resident's processing:
+    the worker holds its row lock while it runs that resident's events."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    zalo_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_message_at: Mapped[datetime | None]
+    is_follower: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Conversation state: {"flow": .., "state": .., "data": {..}}; state_version guards format changes.
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state_version: Mapped[int] = mapped_column(Integer, default=1)
+    state_updated_at: Mapped[datetime | None]
+    handoff_until: Mapped[datetime | None]
+    # Sliding abuse window: count of messages since window_started_at.
+    window_started_at: Mapped[datetime | None]
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InboxEvent(Base):
+    """Every accepted webhook event, stored before Zalo gets its 200."""
+
+    __tablename__ = "inbox_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_key: Mapped[str] = mapped_column(String(200), unique=True)
+    event_name: Mapped[str] = mapped_column(String(64))
+    family: Mapped[str] = mapped_column(String(32))
+    zalo_user_id: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed | ignored
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_inbox_pending", "status", "id"),)
+
+
+class OutboxMessage(Base):
+    """A reply or broadcast message waiting for, or done with, delivery to Zalo."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    zalo_user_id: Mapped[str] = mapped_column(String(64))
+    # The replies of one flow step, kept together so they go out in order; parts_sent counts the
+    # rendered Zalo messages already delivered, so a retry resumes instead of repeating them.
+    replies: Mapped[list[Any]]
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # 0 = conversation reply; higher waits
+    source: Mapped[str] = mapped_column(String(32), default="reply")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    zalo_msg_id: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        # Finds a resident's older unsent message quickly (claims keep each resident's order).
+        Index("ix_outbox_user_open", "zalo_user_id", "id",
+              postgresql_where=text("status IN ('pending', 'sending')"),
+              sqlite_where=text("status IN ('pending', 'sending')")),
+    )
+
+
+class ZaloToken(Base):
+    """The OA's current token pair. Exactly one row (id = 1); refreshes lock it."""
+
+    __tablename__ = "zalo_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class UnansweredMessage(Base):
+    """A resident message the bot could not understand, kept for admins to improve keywords."""
+
+    __tablename__ = "unanswered_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lease(Base):
+    """A named lease held by one process at a time (e.g. the scheduler)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

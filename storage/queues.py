@@ -1,0 +1,163 @@
+"""Inbox and outbox repositories: batched inserts, claims and completions in SQLAlchemy Core.
+
+Claims lock rows with FOR UPDATE SKIP LOCKED on PostgreSQL so several processes share the work;
+on SQLite a single process works the queues and BEGIN IMMEDIATE serialises writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import InboxEvent, OutboxMessage, Resident
+
+inbox = InboxEvent.__table__
+outbox = OutboxMessage.__table__
+residents = Resident.__table__
+
+
+def insert_ignoring_duplicates(conn: AsyncConnection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def _locking(conn: AsyncConnection, stmt: Any) -> Any:
+    return stmt.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else stmt
+
+
+# --- inbox -------------------------------------------------------------------------------------------
+
+async def insert_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert events, skipping known event keys; returns the keys that were new."""
+    stmt = insert_ignoring_duplicates(conn, inbox).returning(inbox.c.event_key)
+    result = await conn.execute(stmt, list(rows))
+    return {r[0] for r in result.all()}
+
+
+async def pending_users(conn: AsyncConnection, limit: int) -> list[str]:
+    q = (
+        select(inbox.c.zalo_user_id)
+        .where(inbox.c.status == "pending", inbox.c.zalo_user_id.is_not(None))
+        .group_by(inbox.c.zalo_user_id)
+        .order_by(func.min(inbox.c.id))
+        .limit(limit)
+    )
+    return [r[0] for r in (await conn.execute(q)).all()]
+
+
+async def ignore_userless_events(conn: AsyncConnection, now: datetime) -> int:
+    result = await conn.execute(
+        update(inbox)
+        .where(inbox.c.status == "pending", inbox.c.zalo_user_id.is_(None))
+        .values(status="ignored", processed_at=now)
+    )
+    return result.rowcount or 0
+
+
+async def ensure_residents(conn: AsyncConnection, user_ids: Sequence[str], now: datetime) -> None:
+    stmt = insert_ignoring_duplicates(conn, residents)
+    await conn.execute(stmt, [{"zalo_user_id": u, "created_at": now, "is_follower": False, "state": {},
+                               "state_version": 1, "window_count": 0} for u in user_ids])
+
+
+async def lock_residents(conn: AsyncConnection, user_ids: Sequence[str]) -> list[Any]:
+    """Lock the residents' rows (skipping ones another worker holds) and return them."""
+    q = select(residents).where(residents.c.zalo_user_id.in_(list(user_ids))).order_by(residents.c.id)
+    return list((await conn.execute(_locking(conn, q))).all())
+
+
+async def pending_events_for(conn: AsyncConnection, user_ids: Sequence[str], limit: int) -> list[Any]:
+    q = (
+        select(inbox.c.id, inbox.c.zalo_user_id, inbox.c.body, inbox.c.family, inbox.c.received_at)
+        .where(inbox.c.status == "pending", inbox.c.zalo_user_id.in_(list(user_ids)))
+        .order_by(inbox.c.id)
+        .limit(limit)
+    )
+    return list((await conn.execute(q)).all())
+
+
+async def finish_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """rows: {"b_id", "status", "processed_at", "error"}."""
+    if rows:
+        await conn.execute(
+            update(inbox).where(inbox.c.id == bindparam("b_id"))
+            .values(status=bindparam("status"), processed_at=bindparam("processed_at"),
+                    error=bindparam("error")),
+            list(rows),
+        )
+
+
+async def save_residents(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        cols = {k: bindparam(k) for k in rows[0] if k != "b_id"}
+        await conn.execute(update(residents).where(residents.c.id == bindparam("b_id")).values(**cols),
+                           list(rows))
+
+
+async def queue_depths(conn: AsyncConnection) -> dict[str, int]:
+    inbox_pending = (await conn.execute(
+        select(func.count()).select_from(inbox).where(inbox.c.status == "pending"))).scalar_one()
+    outbox_rows = (await conn.execute(
+        select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        .where(outbox.c.status.in_(("pending", "sending"))))).all()
+    depths = {"inbox_pending": inbox_pending, "outbox_pending": 0, "outbox_sending": 0}
+    for status, count in outbox_rows:
+        depths[f"outbox_{status}"] = count
+    return depths
+
+
+# --- outbox ------------------------------------------------------------------------------------------
+
+async def enqueue(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert_ignoring_duplicates(conn, outbox), list(rows))
+
+
+async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, limit: int) -> list[Any]:
+    """Claim due messages, at most one per resident and only a resident's oldest unsent one, so a
+    resident's messages go out in order even with several senders."""
+    older = outbox.alias("older")
+    due = or_(
+        and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
+        and_(outbox.c.status == "sending", outbox.c.lease_until < now),  # sender died mid-send
+    )
+    blocked = exists().where(
+        older.c.zalo_user_id == outbox.c.zalo_user_id,
+        older.c.status.in_(("pending", "sending")),
+        older.c.id < outbox.c.id,
+    )
+    q = select(outbox.c.id).where(due, ~blocked).order_by(outbox.c.priority, outbox.c.id).limit(limit)
+    ids = [r[0] for r in (await conn.execute(_locking(conn, q))).all()]
+    if not ids:
+        return []
+    result = await conn.execute(
+        update(outbox).where(outbox.c.id.in_(ids))
+        .values(status="sending", lease_until=now + lease, attempts=outbox.c.attempts + 1)
+        .returning(outbox)
+    )
+    return sorted(result.all(), key=lambda r: (r.priority, r.id))
+
+
+async def finish_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """rows: {"b_id", "status", "parts_sent", "next_attempt_at", "error_code", "error", "sent_at",
+    "zalo_msg_id"}; lease cleared."""
+    if rows:
+        await conn.execute(
+            update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+                status=bindparam("status"), parts_sent=bindparam("parts_sent"),
+                next_attempt_at=bindparam("next_attempt_at"), error_code=bindparam("error_code"),
+                error=bindparam("error"), sent_at=bindparam("sent_at"), zalo_msg_id=bindparam("zalo_msg_id"),
+                lease_until=None,
+            ),
+            list(rows),
+        )
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    q = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+    return (await conn.execute(q)).scalar_one_or_none()
