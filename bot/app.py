@@ -5,23 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import api
 from bot.config import AppConfig
 from bot.dispatcher import Dispatcher, default_middlewares
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
+from bot.runtime import RUNTIME, Runtime
 from bot.sender import RenderLimits, Sender
-from bot.services import Services, build_services
+from bot.services import build_services
 from bot.tokens import TokenManager
 from bot.webhook import ZaloWebhook
 from bot.worker import Worker
@@ -38,36 +37,13 @@ log = logging.getLogger(__name__)
 
 CORE_FLOWS: tuple[Flow, ...] = (MENU, HANDOFF)
 INITIAL_TOKEN_LIFETIME = timedelta(hours=1)  # unknown for a configured pair: refresh soon to learn it
+WEBHOOK = web.AppKey("webhook", ZaloWebhook)
+# Each feature's HTTP routes (e.g. /api/v1/...): a function adding them to the application.
+FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = ()
 
 
 class StartupError(Exception):
     """The service cannot start; the message says what to do."""
-
-
-@dataclass
-class Runtime:
-    config: AppConfig
-    engine: AsyncEngine
-    metrics: Metrics
-    services: Services
-    flows: FlowRegistry
-    inbox: InboxWriter
-    worker: Worker
-    sender: Sender
-    tokens: TokenManager
-    http: aiohttp.ClientSession
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-
-    async def drain(self, max_passes: int = 1000) -> None:
-        """Process every pending event and deliver every due message (tests and the terminal chat)."""
-        for _ in range(max_passes):
-            if not (await self.worker.run_once() + await self.sender.run_once()):
-                return
-        raise RuntimeError("queues did not drain")
-
-
-RUNTIME = web.AppKey("runtime", Runtime)
-WEBHOOK = web.AppKey("webhook", ZaloWebhook)
 
 
 async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True) -> Runtime:
@@ -159,4 +135,7 @@ def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), backgroun
     app.router.add_post("/webhook/zalo", webhook_route)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
+    app[api.CONFIG] = config
+    for add_routes in FEATURE_ROUTES:
+        add_routes(app)
     return app

@@ -1,52 +1,92 @@
-"""Command line: `python -m bot <command>`. Exit codes: 0 ok, 1 failed, 2 bad input or configuration."""
+"""Command line: `python -m bot <command>`. Exit codes: 0 ok, 1 failed, 2 bad input or configuration.
+
+Core commands live here; a feature adds its own by listing a module in FEATURE_COMMANDS that exposes
+`COMMANDS: list[Command]`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import importlib
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FEATURE_COMMANDS: tuple[str, ...] = ()
 
 
-def _fail(prefix: str, lines: list[str], code: int = EXIT_USAGE) -> int:
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[AppConfig, argparse.Namespace], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """Bad input to a command: printed as one line per problem, exit code 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def fail(prefix: str, lines: list[str], code: int = EXIT_USAGE) -> int:
     for line in lines:
         print(f"{prefix}: {line}", file=sys.stderr)
     return code
 
 
-async def _serve(config: AppConfig, sandbox: bool) -> None:
+# --- core commands -----------------------------------------------------------------------------------
+
+async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.app import create_app
     from bot.sandbox import start_sandbox
 
-    if sandbox:
+    if args.sandbox:
         running = await start_sandbox(config)
         print(f"motcua sandbox: open {running.base_url}/sandbox to chat with the bot as a resident", flush=True)
         try:
             await asyncio.Event().wait()
         finally:
             await running.close()
-        return
+        return EXIT_OK
     runner = web.AppRunner(create_app(config), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, config.server.host, config.server.port).start()
-    print(f"motcua listening on http://{config.server.host}:{config.server.port}", flush=True)
     try:
+        await web.TCPSite(runner, config.server.host, config.server.port).start()
+        print(f"motcua listening on http://{config.server.host}:{config.server.port}", flush=True)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+    return EXIT_OK
 
 
-async def _db_upgrade(config: AppConfig) -> None:
+async def _chat(config: AppConfig, args: argparse.Namespace) -> int:
+    from bot.sandbox import terminal_chat
+
+    await terminal_chat(config)
+    return EXIT_OK
+
+
+async def _check_config(config: AppConfig, args: argparse.Namespace) -> int:
+    from bot.services import build_services
+
+    build_services(config)  # also validates the flow configuration files
+    print("configuration is valid")
+    return EXIT_OK
+
+
+async def _db(config: AppConfig, args: argparse.Namespace) -> int:
     from storage.engine import create_engine
     from storage.migrate import current_revision, upgrade
 
@@ -56,6 +96,7 @@ async def _db_upgrade(config: AppConfig) -> None:
         print(f"database at revision {await current_revision(engine)}")
     finally:
         await engine.dispose()
+    return EXIT_OK
 
 
 async def _tokens(config: AppConfig, args: argparse.Namespace) -> int:
@@ -89,34 +130,72 @@ async def _tokens(config: AppConfig, args: argparse.Namespace) -> int:
         await engine.dispose()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bot", description="motcua: the commune's one-stop desk on Zalo")
-    sub = p.add_subparsers(dest="command", required=True)
+async def _api(config: AppConfig, args: argparse.Namespace) -> int:
+    from bot.api import new_token
 
-    def with_config(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--config", help="TOML configuration file (see config.example.toml)")
-        return sp
+    token, digest = new_token()
+    print(f"bearer token for {args.name} (give it to the integration; it is not stored anywhere):\n{token}\n\n"
+          f"add to the configuration:\n[[api.clients]]\nname = \"{args.name}\"\ntoken_sha256 = \"{digest}\"\n"
+          f"scopes = {list(args.scope)!r}\n".replace("'", '"'))
+    return EXIT_OK
 
-    serve = with_config(sub.add_parser("serve", help="run the service"))
-    serve.add_argument("--sandbox", action="store_true",
-                       help="use a built-in fake Zalo and serve a chat page at /sandbox")
-    with_config(sub.add_parser("chat", help="chat with the bot in the terminal (sandbox)"))
-    with_config(sub.add_parser("check-config", help="validate the configuration and exit"))
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
-    with_config(db.add_parser("upgrade", help="apply migrations"))
-    tokens = sub.add_parser("tokens", help="the Zalo token pair").add_subparsers(dest="tokens_command", required=True)
-    t_set = with_config(tokens.add_parser("set", help="store a new token pair (after the OA consent)"))
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sandbox", action="store_true", help="use a built-in fake Zalo and serve a chat page at /sandbox")
+
+
+def _db_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db_command", choices=["upgrade"], help="apply migrations")
+
+
+def _tokens_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="tokens_command", required=True)
+    t_set = sub.add_parser("set", help="store a new token pair (after the OA consent)")
     t_set.add_argument("--access-token", required=True)
     t_set.add_argument("--refresh-token", required=True)
     t_set.add_argument("--expires-in", type=int, default=90000, help="seconds (Zalo gives 90000)")
-    with_config(tokens.add_parser("show", help="show the stored pair, masked"))
+    sub.add_parser("show", help="show the stored pair, masked")
+
+
+def _api_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="api_command", required=True)
+    t = sub.add_parser("new-token", help="make a bearer token for an integration")
+    t.add_argument("name")
+    t.add_argument("--scope", action="append", default=[], help="e.g. dossiers, id_cards, news, announcements")
+
+
+CORE_COMMANDS = [
+    Command("serve", "run the service", _serve_args, _serve),
+    Command("chat", "chat with the bot in the terminal (sandbox)", lambda p: None, _chat),
+    Command("check-config", "validate the configuration and exit", lambda p: None, _check_config),
+    Command("db", "database schema", _db_args, _db),
+    Command("tokens", "the Zalo token pair", _tokens_args, _tokens),
+    Command("api", "integrations calling /api/v1", _api_args, _api),
+]
+
+
+def all_commands() -> list[Command]:
+    commands = list(CORE_COMMANDS)
+    for module in FEATURE_COMMANDS:
+        commands += importlib.import_module(module).COMMANDS
+    return commands
+
+
+def build_parser(commands: list[Command]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="motcua: the commune's one-stop desk on Zalo")
+    sub = p.add_subparsers(dest="command", required=True)
+    for c in commands:
+        sp = sub.add_parser(c.name, help=c.help)
+        sp.add_argument("--config", help="TOML configuration file (see config.example.toml)")
+        c.configure(sp)
     ev = sub.add_parser("eval-nlu", help="measure message understanding on a labelled JSONL file")
     ev.add_argument("file")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    commands = all_commands()
+    args = build_parser(commands).parse_args(argv)
     if args.command == "eval-nlu":
         from flows.text.evaluate import main as evaluate
 
@@ -124,36 +203,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as e:
-        return _fail("config", e.problems)
+        return fail("config", e.problems)
     setup_logging(config.log_level)
-    if args.command == "check-config":
-        print("configuration is valid")
-        return EXIT_OK
-    return _run(lambda: _dispatch(config, args))
+    command = next(c for c in commands if c.name == args.command)
+    return _run(config, args, command)
 
 
-async def _dispatch(config: AppConfig, args: argparse.Namespace) -> int:
-    if args.command == "serve":
-        await _serve(config, args.sandbox)
-    elif args.command == "chat":
-        from bot.sandbox import terminal_chat
-
-        await terminal_chat(config)
-    elif args.command == "db":
-        await _db_upgrade(config)
-    elif args.command == "tokens":
-        return await _tokens(config, args)
-    return EXIT_OK
-
-
-def _run(make: Callable[[], Coroutine[Any, Any, int]]) -> int:
+def _run(config: AppConfig, args: argparse.Namespace, command: Command) -> int:
     from bot.app import StartupError
+    from flows.config import FlowConfigError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            return asyncio.run(make())
+            return asyncio.run(command.run(config, args))
         return EXIT_OK
-    except StartupError as e:
-        return _fail("error", [str(e)], EXIT_FAILED)
-    except OSError as e:  # e.g. the port is taken
-        return _fail("error", [str(e)], EXIT_FAILED)
+    except UsageError as e:
+        return fail(args.command, e.problems)
+    except FlowConfigError as e:
+        return fail("flows", e.problems)
+    except (StartupError, OSError) as e:  # e.g. database unreachable, port taken
+        return fail("error", [str(e)], EXIT_FAILED)

@@ -109,6 +109,19 @@ class FlowsConfig(_Section):
     path: str = ""
 
 
+class ApiClientConfig(_Section):
+    """An integration allowed to call /api/v1. Only the SHA-256 of its bearer token is kept here, so this
+    file holds no secret (`python -m bot api new-token NAME` makes a token and prints the line to add)."""
+
+    name: str
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: list[str] = []
+
+
+class ApiConfig(_Section):
+    clients: list[ApiClientConfig] = []
+
+
 class AppConfig(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -116,6 +129,7 @@ class AppConfig(_Section):
     commune: CommuneConfig = CommuneConfig()
     worker: WorkerConfig = WorkerConfig()
     flows: FlowsConfig = FlowsConfig()
+    api: ApiConfig = ApiConfig()
     log_level: str = "INFO"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -54,16 +55,37 @@ class FlowConfigError(Exception):
         self.problems = problems
 
 
-def load_texts(folder: Path | None = None) -> FlowTexts:
-    path = (folder or DEFAULT_DIR) / "texts.toml"
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return FlowTexts.model_validate(data)
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FlowConfigError([f"{path.name}: file not found"]) from None
     except tomllib.TOMLDecodeError as e:
         raise FlowConfigError([f"{path.name}: not valid TOML: {e}"]) from None
+
+
+def load_texts(folder: Path | None = None) -> FlowTexts:
+    """texts.toml holds the core texts and the menu; each feature may add a texts-<feature>.toml whose
+    [texts] keys are merged in (a key defined twice is an error naming both files)."""
+    folder = folder or DEFAULT_DIR
+    data = _read_toml(folder / "texts.toml")
+    merged: dict[str, Any] = dict(data.get("texts") or {})
+    origin = dict.fromkeys(merged, "texts.toml")
+    problems = []
+    for extra in sorted(folder.glob("texts-*.toml")):
+        for key, value in (_read_toml(extra).get("texts") or {}).items():
+            if key in merged:
+                problems.append(f"{extra.name}: texts.{key}: already defined in {origin[key]}")
+            merged[key], origin[key] = value, extra.name
+    if problems:
+        raise FlowConfigError(problems)
+    try:
+        return FlowTexts.model_validate({**data, "texts": merged})
     except ValidationError as e:
-        raise FlowConfigError(
-            [f"{path.name}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
-        ) from None
+        raise FlowConfigError([_describe(err, origin) for err in e.errors()]) from None
+
+
+def _describe(err: Any, origin: dict[str, str]) -> str:
+    loc = err["loc"]
+    source = origin.get(str(loc[1]), "texts.toml") if len(loc) > 1 and loc[0] == "texts" else "texts.toml"
+    return f"{source}: {'.'.join(str(p) for p in loc)}: {err['msg']}"

@@ -17,9 +17,10 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.app import RUNTIME, Runtime, create_app
+from bot.app import create_app
 from bot.config import AppConfig, build_config
 from bot.fakezalo import EventFactory, FakeZalo, Received
+from bot.runtime import RUNTIME, Runtime
 from flows.base import Flow
 
 APP_ID, OA_ID, OA_SECRET, APP_SECRET = "test-app", "test-oa", "test-oa-secret", "test-app-secret"
