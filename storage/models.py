@@ -116,6 +116,17 @@ class UnansweredMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ProcedureFeedback(Base):
+    """A resident's answer to "was this useful?" after a procedure card (no resident id kept)."""
+
+    __tablename__ = "procedure_feedback"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    procedure_slug: Mapped[str] = mapped_column(String(120), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Lease(Base):
     """A named lease held by one process at a time (e.g. the scheduler)."""
 
