@@ -36,7 +36,7 @@ from storage.migrate import current_revision, head_revision, upgrade
 log = logging.getLogger(__name__)
 
 CORE_FLOWS: tuple[Flow, ...] = (MENU, HANDOFF)
-INITIAL_TOKEN_LIFETIME = timedelta(hours=1)  # unknown for a configured pair: refresh soon to learn it
+INITIAL_TOKEN_LIFETIME = timedelta(hours=2)  # unknown for a configured pair: assume short, refresh early
 WEBHOOK = web.AppKey("webhook", ZaloWebhook)
 # Each feature's HTTP routes (e.g. /api/v1/...): a function adding them to the application.
 FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = ()
@@ -51,6 +51,8 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     try:
         if is_sqlite(engine):
             await upgrade(engine)  # embedded default: nothing to run by hand
+            async with engine.begin() as conn:  # SQLite has one process: claims left now are a dead one's
+                await queues.release_claims(conn)
         elif await current_revision(engine) != head_revision():
             raise StartupError("the PostgreSQL schema is not up to date: run `python -m bot db upgrade`")
     except StartupError:

@@ -287,6 +287,19 @@ class FakeZalo:
         rows = self.received if user_id is None else self.messages_for(user_id)
         return _json([r.to_dict() for r in rows if r.seq > after])
 
+    async def _handle_wait(self, request: web.Request) -> web.Response:
+        """Long poll: answers once `count` messages (to `user_id`, or in all) were recorded, 408 on timeout."""
+        try:
+            count = int(request.query["count"])
+            timeout = float(request.query.get("timeout", "10"))
+        except (KeyError, ValueError):
+            return _json({"error": "count (integer) is required; timeout in seconds"}, status=400)
+        try:
+            got = await self.wait_for_count(count, request.query.get("user_id") or None, timeout)
+        except TimeoutError as e:
+            return _json({"error": str(e)}, status=408)
+        return _json({"count": len(got)})
+
     async def _handle_stats(self, request: web.Request) -> web.Response:
         return _json(self.stats())
 
@@ -331,6 +344,7 @@ class FakeZalo:
         app.router.add_post(TOKEN_PATH, self._handle_token)
         app.router.add_get("/_fake/messages", self._handle_messages)
         app.router.add_get("/_fake/stats", self._handle_stats)
+        app.router.add_get("/_fake/wait", self._handle_wait)
         app.router.add_get("/_fake/tokens", self._handle_tokens)
         app.router.add_post("/_fake/inject", self._handle_inject)
         app.router.add_post("/_fake/user_error", self._handle_user_error)

@@ -143,6 +143,13 @@ async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, l
     return sorted(result.all(), key=lambda r: (r.priority, r.id))
 
 
+async def release_claims(conn: AsyncConnection) -> int:
+    """Give back every claimed message (at start-up of the only process on SQLite: its claimers are gone)."""
+    result = await conn.execute(update(outbox).where(outbox.c.status == "sending")
+                                .values(status="pending", lease_until=None))
+    return result.rowcount or 0
+
+
 async def finish_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     """rows: {"b_id", "status", "parts_sent", "next_attempt_at", "error_code", "error", "sent_at",
     "zalo_msg_id"}; lease cleared."""

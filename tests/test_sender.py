@@ -1,0 +1,170 @@
+"""The outbox sender against the fake Zalo: retries with back-off, permanent failures, crash recovery,
+order per resident, and one token refresh across several senders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.metrics import Metrics
+from bot.ratelimit import RateLimiter
+from bot.sender import RenderLimits, Sender
+from bot.tokens import TokenManager
+from bot.zalo.client import ZaloClient
+from storage import queues
+from storage.engine import create_engine
+from storage.models import OutboxMessage
+from tests.kit import APP_ID, APP_SECRET, BotHarness
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 in Hội An
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+def make_sender(bot: BotHarness, clock: Clock, *, engine=None, max_attempts: int = 5) -> Sender:
+    rt = bot.runtime
+    engine = engine or rt.engine
+    client = ZaloClient(rt.http, api_base_url=rt.config.zalo.api_base_url,
+                        oauth_base_url=rt.config.zalo.oauth_base_url, app_id=APP_ID, app_secret=APP_SECRET,
+                        timeout=2.0)
+    tokens = TokenManager(engine, client, rt.metrics, refresh_margin=timedelta(minutes=5), clock=clock)
+    return Sender(engine, client, tokens, RateLimiter(10000), Metrics(), batch_size=50, concurrency=8,
+                  lease=timedelta(seconds=60), max_attempts=max_attempts, limits=RenderLimits(), clock=clock)
+
+
+async def queue_reply(bot: BotHarness, user: str, text: str = "menu") -> None:
+    """A resident writes; the worker answers into the outbox (nothing sent yet)."""
+    assert (await bot.post(*bot.events.text(user, text))).status == 200
+    while await bot.runtime.worker.run_once():
+        pass
+
+
+async def outbox_rows(bot: BotHarness) -> list[OutboxMessage]:
+    async with bot.runtime.engine.connect() as conn:
+        return list((await conn.execute(select(OutboxMessage.__table__).order_by(OutboxMessage.id))).all())
+
+
+@asynccontextmanager
+async def harness(db_url: str) -> AsyncIterator[BotHarness]:
+    # Tokens valid for long past the test clock, so only the tests that expire them see a refresh.
+    async with BotHarness.start(db_url) as bot:
+        await bot.runtime.tokens.set_pair("fake-access-0", "fake-refresh-0", timedelta(days=3650))
+        yield bot
+
+
+async def test_rate_limit_errors_back_off_then_deliver_once(db_url: str) -> None:
+    clock = Clock()
+    async with harness(db_url) as bot:
+        sender = make_sender(bot, clock)
+        await queue_reply(bot, "u1")
+        bot.fake.inject_error(-32, times=2)
+        assert await sender.run_once() == 1
+        [row] = await outbox_rows(bot)
+        assert (row.status, row.error_code, row.attempts) == ("pending", -32, 1)
+        assert row.next_attempt_at > clock.now
+        assert await sender.run_once() == 0, "retried before its back-off ended"
+        clock.advance(minutes=5)
+        await sender.run_once()
+        clock.advance(minutes=5)
+        await sender.run_once()
+        [row] = await outbox_rows(bot)
+        assert (row.status, row.attempts) == ("sent", 3)
+        assert len(bot.fake.messages_for("u1")) == 2  # the menu's two parts (8 buttons, 5 per message)
+
+
+async def test_permanent_failures_are_recorded_and_never_retried(db_url: str) -> None:
+    clock = Clock()
+    async with harness(db_url) as bot:
+        sender = make_sender(bot, clock, max_attempts=3)
+        bot.fake.set_user_error("away", -230)
+        bot.fake.set_user_error("odd", -201)
+        for user in ("away", "odd"):
+            await queue_reply(bot, user)
+        await sender.run_once()
+        await queue_reply(bot, "flaky")
+        bot.fake.inject_http_status(500, times=100)
+        for _ in range(5):
+            await sender.run_once()
+            clock.advance(hours=1)
+        rows = {r.zalo_user_id: r for r in await outbox_rows(bot)}
+        assert (rows["away"].status, rows["away"].error_code) == ("unreachable", -230)
+        assert rows["odd"].status == "failed" and rows["odd"].error_code == -201
+        assert rows["flaky"].status == "failed" and rows["flaky"].error.startswith("gave up after 3 attempts")
+        assert await sender.run_once() == 0
+
+
+async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(db_url: str) -> None:
+    clock = Clock()
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")
+        async with bot.runtime.engine.begin() as conn:  # a sender claims it, then its process dies
+            claimed = await queues.claim_outbox(conn, clock.now, timedelta(seconds=60), 10)
+        assert len(claimed) == 1
+        sender = make_sender(bot, clock)
+        assert await sender.run_once() == 0, "claimed by a live lease"
+        clock.advance(seconds=61)
+        assert await sender.run_once() == 1
+        assert [r.status for r in await outbox_rows(bot)] == ["sent"]
+        assert len(bot.fake.messages_for("u1")) == 2
+
+
+async def test_a_residents_later_message_waits_for_the_earlier_one(db_url: str) -> None:
+    clock = Clock()
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1", "menu")
+        await queue_reply(bot, "u1", "cho toi gap can bo")
+        bot.fake.inject_error(-32, times=1)
+        sender = make_sender(bot, clock)
+        await sender.run_once()
+        await sender.run_once()
+        assert bot.fake.messages_for("u1") == [], "the second reply overtook the first"
+        clock.advance(minutes=5)
+        while await sender.run_once():
+            pass
+        first, second = await outbox_rows(bot)
+        assert first.sent_at <= second.sent_at
+
+
+async def test_expired_token_is_refreshed_exactly_once_by_four_senders(db_url: str) -> None:
+    clock = Clock()
+    async with harness(db_url) as bot:
+        for u in range(8):
+            await queue_reply(bot, f"u{u}")
+        bot.fake.expire_access_token()
+        engines = [create_engine(db_url) for _ in range(4)]  # four processes' worth of connections
+        try:
+            senders = [make_sender(bot, clock, engine=e) for e in engines]
+            await asyncio.gather(*(s.run_once() for s in senders))
+            while sum(await asyncio.gather(*(s.run_once() for s in senders))):
+                pass
+        finally:
+            for e in engines:
+                await e.dispose()
+        assert bot.fake.refresh_calls == 1
+        assert {r.status for r in await outbox_rows(bot)} == {"sent"}
+        stored = await bot.runtime.tokens.read()
+        assert stored is not None and stored.refresh_token == bot.fake.refresh_token, "the new refresh token was lost"
+        assert stored.generation == 3  # set by the harness (2), refreshed once (3)
+
+
+async def test_rejected_refresh_keeps_messages_waiting(db_url: str) -> None:
+    clock = Clock()
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")
+        await bot.runtime.tokens.set_pair("fake-access-0", "spent-elsewhere", timedelta(days=3650))
+        bot.fake.expire_access_token()
+        sender = make_sender(bot, clock)
+        await sender.run_once()
+        [row] = await outbox_rows(bot)
+        assert row.status == "pending" and "token refresh failed" in row.error
