@@ -24,7 +24,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def ensure_installed(extras: str) -> None:
     """Create .venv and install the project; skipped when pyproject.toml has not changed since."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py itself may be started by an older Python)
         sys.exit(f"motcua needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     stamp = VENV / f".installed-{extras or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
