@@ -148,18 +148,25 @@ def _db_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("db_command", choices=["upgrade"], help="apply migrations")
 
 
+def config_option() -> argparse.ArgumentParser:
+    """`--config` for nested commands (`tokens set --config X`), not overriding one given earlier."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file")
+    return parent
+
+
 def _tokens_args(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="tokens_command", required=True)
-    t_set = sub.add_parser("set", help="store a new token pair (after the OA consent)")
+    t_set = sub.add_parser("set", help="store a new token pair (after the OA consent)", parents=[config_option()])
     t_set.add_argument("--access-token", required=True)
     t_set.add_argument("--refresh-token", required=True)
     t_set.add_argument("--expires-in", type=int, default=90000, help="seconds (Zalo gives 90000)")
-    sub.add_parser("show", help="show the stored pair, masked")
+    sub.add_parser("show", help="show the stored pair, masked", parents=[config_option()])
 
 
 def _api_args(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="api_command", required=True)
-    t = sub.add_parser("new-token", help="make a bearer token for an integration")
+    t = sub.add_parser("new-token", help="make a bearer token for an integration", parents=[config_option()])
     t.add_argument("name")
     t.add_argument("--scope", action="append", default=[], help="e.g. dossiers, id_cards, news, announcements")
 

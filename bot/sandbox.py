@@ -7,7 +7,6 @@ service's own /webhook/zalo, and the page shows what the fake Zalo received from
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.config import AppConfig
 from bot.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
+from bot.runtime import RUNTIME
 
 PAGE = Path(__file__).with_name("sandbox.html")
 SANDBOX_ZALO = {
@@ -133,11 +133,12 @@ class RunningSandbox:
         await self.fake_server.close()
 
 
-async def start_sandbox(config: AppConfig) -> RunningSandbox:
-    """Start the fake Zalo, then the service with the sandbox page (port 0 picks a free port)."""
+async def start_sandbox(config: AppConfig, background: bool = True) -> RunningSandbox:
+    """Start the fake Zalo, then the service with the sandbox page (port 0 picks a free port).
+    Without `background`, nothing is processed until `drain()` is called (the terminal chat)."""
     fake_server = await start_fake_zalo()
     cfg = sandbox_config(config, fake_server.url)
-    app = create_app(cfg)
+    app = create_app(cfg, background=background)
     client = add_sandbox(app, fake_server.fake)
     runner = web.AppRunner(app, access_log=None)
     try:
@@ -155,19 +156,21 @@ async def start_sandbox(config: AppConfig) -> RunningSandbox:
 
 async def terminal_chat(config: AppConfig, user_id: str = "terminal-user") -> None:
     sandbox = await start_sandbox(config.model_copy(
-        update={"server": config.server.model_copy(update={"port": 0})}))
-    client, fake = sandbox.client, sandbox.fake_server.fake
+        update={"server": config.server.model_copy(update={"port": 0})}), background=False)
+    client, runtime = sandbox.client, sandbox.runner.app[RUNTIME]
     print("motcua — trò chuyện thử với bot (gõ 'thoat' để thoát; gõ số để bấm nút).", flush=True)
     seen, buttons = 0, []
     loop = asyncio.get_running_loop()
     try:
         await client.follow(user_id)
         while True:
-            with contextlib.suppress(TimeoutError):
-                await fake.wait_for_count(seen + 1, user_id=user_id, timeout=3.0)
-            for m in client.messages(user_id, seen):
-                seen = m["seq"]
-                buttons = _print_message(m) or buttons
+            await runtime.drain()  # the whole answer is out before the next prompt
+            new = client.messages(user_id, seen)
+            if new:  # buttons are numbered across one answer's messages (Zalo shows 5 per message)
+                seen, buttons = new[-1]["seq"], []
+                for m in new:
+                    buttons += _print_message(m, first_number=len(buttons) + 1)
+            print("bạn> ", end="", flush=True)
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line or line.strip().lower() in {"thoat", "thoát", "exit", "quit"}:
                 return
@@ -180,18 +183,18 @@ async def terminal_chat(config: AppConfig, user_id: str = "terminal-user") -> No
         await sandbox.close()
 
 
-def _print_message(m: dict[str, Any]) -> list[str]:
+def _print_message(m: dict[str, Any], first_number: int) -> list[str]:
+    """Print one message; returns the hidden payloads of its buttons, numbered from `first_number`."""
     if m["text"]:
         print(f"\nbot> {m['text']}")
-    payloads = []
+    payloads: list[str] = []
     elements = (m["body"].get("message", {}).get("attachment") or {}).get("payload", {}).get("elements") or []
     for item in [*m["buttons"], *elements]:
         action = item.get("payload") if "payload" in item else (item.get("default_action") or {}).get("payload")
         label = item.get("title", "")
         if isinstance(action, str):
             payloads.append(action)
-            print(f"   [{len(payloads)}] {label}")
-        elif isinstance(action, dict) and "url" in action:
-            print(f"   ({label}: {action['url']})")
-    print("bạn> ", end="", flush=True)
+            print(f"   [{first_number + len(payloads) - 1}] {label}")
+        elif isinstance(action, dict) and ("url" in action or "phone_code" in action):
+            print(f"   ({label}: {action.get('url') or action.get('phone_code')})")
     return payloads

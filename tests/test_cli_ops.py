@@ -1,0 +1,87 @@
+"""The command line, configuration errors, the terminal chat, /healthz and /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import load_config
+from tests.kit import BotHarness
+from tests.processes import ROOT
+
+
+def test_invalid_configuration_exits_2_naming_each_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[server]\nport = "eighty"\ncolour = "blue"\n[database]\nurl = "mysql://x"\n'
+                   '[commune.office_hours]\n0 = ["11:30-07:30"]\n', encoding="utf-8")
+    assert main(["check-config", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "config: server.port: Input should be a valid integer, unable to parse string as an integer" in err
+    assert "config: server.colour: unknown key" in err
+    assert any(line.startswith("config: database.url:") for line in err)
+    assert any(line.startswith("config: commune.office_hours:") and "07:30" in line for line in err)
+
+
+def test_missing_file_and_broken_toml_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(tmp_path / "nope.toml")]) == 2
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[server\n", encoding="utf-8")
+    assert main(["check-config", "--config", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "nope.toml: file not found" in err and "broken.toml: not valid TOML" in err
+
+
+def test_the_example_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(ROOT / "config.example.toml")]) == 0
+
+
+def test_environment_overrides_the_file_for_secrets(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[zalo]\napp_id = "1"\n', encoding="utf-8")
+    config = load_config(cfg, environ={"MOTCUA_ZALO__OA_SECRET_KEY": "from-env", "MOTCUA_SERVER__PORT": "9000"})
+    assert config.zalo.oa_secret_key == "from-env" and config.server.port == 9000 and config.zalo.app_id == "1"
+
+
+def test_tokens_set_and_show_masks_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/t.sqlite3"\n', encoding="utf-8")
+    assert main(["tokens", "set", "--config", str(cfg), "--access-token", "AAAA-secret-access-ZZZZ",
+                 "--refresh-token", "RRRR-secret-refresh-YYYY"]) == 0
+    assert main(["tokens", "show", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "AAAA…ZZZZ" in out and "RRRR…YYYY" in out
+    assert "secret" not in out
+
+
+async def test_health_and_metrics(bot: BotHarness) -> None:
+    await bot.resident("u1").say("menu")
+    async with bot.http.get(bot.server.make_url("/healthz")) as resp:
+        assert resp.status == 200 and (await resp.json())["status"] == "ok"
+    async with bot.http.get(bot.server.make_url("/metrics")) as resp:
+        body = await resp.text()
+    assert 'motcua_webhook_events_total{result="new"} 1' in body
+    assert 'motcua_outbox_messages_total{outcome="sent",reason="0"} 1' in body
+    assert "motcua_queue_inbox_pending 0" in body
+    assert "motcua_event_processing_seconds_count 1" in body
+
+
+@pytest.mark.slow
+async def test_terminal_chat_answers_and_buttons_are_numbered(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'log_level = "WARNING"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"\n',
+                   encoding="utf-8")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "chat", "--config", str(cfg), cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    out, _ = await asyncio.wait_for(proc.communicate(b"menu\n8\nthoat\n"), 60)
+    text = out.decode()
+    assert "Bạn cần giúp gì" in text
+    assert "[8] Gặp cán bộ" in text
+    assert "chuyển tin nhắn của bạn cho cán bộ" in text  # "8" tapped the eighth button
+    assert proc.returncode == 0
