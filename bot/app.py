@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CORE_FLOWS: tuple[Flow, ...] = (MENU, HANDOFF)
 INITIAL_TOKEN_LIFETIME = timedelta(hours=2)  # unknown for a configured pair: assume short, refresh early
+TOKEN_CHECK_SECONDS = 600.0
 WEBHOOK = web.AppKey("webhook", ZaloWebhook)
 # Each feature's HTTP routes (e.g. /api/v1/...): a function adding them to the application.
 FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = ()
@@ -84,7 +85,8 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     inbox.start()
     if background:
         rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),
-                     asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender")]
+                     asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender"),
+                     asyncio.create_task(tokens.keep_fresh(TOKEN_CHECK_SECONDS), name="tokens")]
     return rt
 
 
