@@ -1,0 +1,126 @@
+"""Latency of message understanding, beside a naive rapidfuzz baseline measured in the same run.
+
+    python bench/nlu.py [--dev FILE] [--repeat N]
+
+Messages: tests/data/nlu-fresh.jsonl plus the --dev file when given. Catalogs: the real one, and a
+synthetic one of 1,000 procedures (the real ones plus deterministic Vietnamese-like filler).
+Baseline: `rapidfuzz.process.extractOne` of the normalised message over every procedure's name and
+informal names (WRatio). Prints p50/p99 in microseconds, cold (first pass) and warm (later passes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from flows.catalog import Catalog, build_catalog, load_catalog  # noqa: E402
+from flows.text.lexicon import load_lexicon  # noqa: E402
+from flows.text.normalize import normalize  # noqa: E402
+from flows.text.understand import DEFAULT_THON_NAMES, Understander  # noqa: E402
+
+FRESH = ROOT / "tests" / "data" / "nlu-fresh.jsonl"
+
+_VERBS = ["Đăng ký", "Cấp", "Cấp lại", "Xác nhận", "Chứng thực", "Giải quyết", "Thay đổi", "Gia hạn",
+          "Hỗ trợ", "Điều chỉnh", "Thu hồi", "Công nhận", "Đề nghị", "Tiếp nhận", "Miễn giảm"]
+_OBJECTS = ["giấy phép", "giấy chứng nhận", "trợ cấp", "hồ sơ", "thẻ", "sổ theo dõi", "quyết định",
+            "hợp đồng", "biên bản", "danh sách", "kinh phí", "tiền hỗ trợ", "chứng chỉ", "bằng khen"]
+_TOPICS = ["kinh doanh hộ cá thể", "xây dựng nhà ở", "đất nông nghiệp", "môi trường", "nuôi trồng thủy sản",
+           "du lịch cộng đồng", "lễ hội văn hóa", "giáo dục mầm non", "khám chữa bệnh", "việc làm",
+           "hoạt động tôn giáo", "câu lạc bộ thể thao", "khuyến nông", "thú y", "thủy lợi nội đồng",
+           "điện sinh hoạt", "dân quân tự vệ", "thi đua khen thưởng", "bảo trợ xã hội", "người khuyết tật",
+           "hộ nghèo", "nước sạch nông thôn", "chợ truyền thống", "karaoke", "homestay", "ghe du lịch",
+           "cây xanh đô thị", "mộ phần gia tộc", "nhà văn hóa thôn", "phòng cháy chữa cháy"]
+_QUALIFIERS = ["lần đầu", "có thời hạn", "tạm thời", "cho hộ gia đình", "cho cá nhân", "cho tổ chức",
+               "theo yêu cầu", "tại cấp xã", "trường hợp đặc biệt", "khi thay đổi địa chỉ"]
+_FIELDS = ["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu"]
+
+
+def synthetic_catalog(real: Catalog, total: int = 1000, seed: int = 20260101) -> Catalog:
+    """The real procedures plus deterministic filler up to `total`."""
+    rng = random.Random(seed)
+    procs: list[dict[str, object]] = [p.model_dump() for p in real.procedures]
+    seen = {p["slug"] for p in procs}
+    i = 0
+    while len(procs) < total:
+        verb, obj, topic, qual = (rng.choice(x) for x in (_VERBS, _OBJECTS, _TOPICS, _QUALIFIERS))
+        name = f"{verb} {obj} {topic} {qual}"
+        field = _FIELDS[i % len(_FIELDS)]
+        slug = f"{field}/synthetic-{i:04d}"
+        i += 1
+        if slug in seen:
+            continue
+        seen.add(slug)
+        procs.append({
+            "slug": slug, "name": name, "short_name": f"{verb} {obj} {topic}", "field": field,
+            "papers": [f"Đơn đề nghị {obj}", "Căn cước"], "time_text": f"{rng.randint(1, 15)} ngày làm việc",
+            "fee_text": "Không thu phí", "where": "UBND phường", "verified": True,
+            "informal_names": [f"xin {obj} {topic}", f"làm {obj} {topic.split()[0]}"],
+            "keywords": [topic, obj, f"{obj} {topic.split()[0]}"],
+        })
+    return build_catalog({"procedure": procs})
+
+
+def _percentiles(samples: Sequence[float]) -> tuple[float, float]:
+    s = sorted(samples)
+    return statistics.median(s), s[min(len(s) - 1, round(0.99 * (len(s) - 1)))]
+
+
+def _time(fn: Callable[[str], object], messages: Sequence[str]) -> list[float]:
+    out = []
+    for m in messages:
+        t = time.perf_counter()
+        fn(m)
+        out.append((time.perf_counter() - t) * 1e6)
+    return out
+
+
+def _baseline(catalog: Catalog) -> Callable[[str], object]:
+    choices = [normalize(t) for p in catalog.procedures for t in (p.name, *p.informal_names)]
+    return lambda text: process.extractOne(normalize(text), choices, scorer=fuzz.WRatio)
+
+
+def bench(label: str, catalog: Catalog, messages: Sequence[str], repeat: int) -> None:
+    t = time.perf_counter()
+    u = Understander(catalog, load_lexicon(), DEFAULT_THON_NAMES)
+    build_ms = (time.perf_counter() - t) * 1000
+    base = _baseline(catalog)
+    cold = _time(u.understand, messages)
+    base_cold = _time(base, messages)
+    warm: list[float] = []
+    base_warm: list[float] = []
+    for _ in range(repeat):
+        warm += _time(u.understand, messages)
+        base_warm += _time(base, messages)
+    print(f"{label}: {len(catalog.procedures)} procedures, {len(messages)} messages, built in {build_ms:.0f} ms")
+    for name, ours, theirs in (("cold", cold, base_cold), ("warm", warm, base_warm)):
+        (p50, p99), (b50, b99) = _percentiles(ours), _percentiles(theirs)
+        print(f"  {name}: understand p50 {p50:7.0f} µs  p99 {p99:7.0f} µs | baseline extractOne "
+              f"p50 {b50:7.0f} µs  p99 {b99:7.0f} µs | ratio p50 {p50 / b50:4.1f}x  p99 {p99 / b99:4.1f}x")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dev", help="extra labelled JSONL file whose texts are added to the messages")
+    ap.add_argument("--repeat", type=int, default=5, help="warm passes over the messages")
+    args = ap.parse_args(argv)
+    files = [FRESH, *([Path(args.dev)] if args.dev else [])]
+    messages = [json.loads(line)["text"] for f in files for line in f.open(encoding="utf-8") if line.strip()]
+    real = load_catalog()
+    bench("real catalog", real, messages, args.repeat)
+    bench("synthetic catalog", synthetic_catalog(real), messages, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

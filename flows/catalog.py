@@ -1,0 +1,188 @@
+"""The procedure catalog: admin-editable TOML data, validated with pydantic.
+
+`load_catalog(path)` returns a `Catalog` or raises `CatalogError` whose message has one line per
+problem, each naming the procedure slug and the field path, so an admin can fix the file directly.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import Field as PydanticField
+
+DEFAULT_CATALOG_PATH = Path(__file__).with_name("default") / "catalog.toml"
+
+FieldSlug = Literal["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu"]
+FIELD_SLUGS: tuple[str, ...] = get_args(FieldSlug)
+
+# Who actually decides; the card must say so when it is not the People's Committee.
+HandledBy = Literal["ubnd", "cong_an", "bhxh", "so_noi_vu"]
+HANDLER_NAMES: dict[str, str] = {
+    "ubnd": "UBND phường",
+    "cong_an": "Công an phường",
+    "bhxh": "Cơ quan Bảo hiểm xã hội",
+    "so_noi_vu": "Sở Nội vụ thành phố",
+}
+
+DEFAULT_FIELD_NAMES: dict[str, str] = {
+    "ho-tich": "Hộ tịch",
+    "chung-thuc": "Chứng thực",
+    "nguoi-co-cong": "Người có công",
+    "bhxh": "Bảo hiểm xã hội, bảo hiểm y tế",
+    "gtvt": "Giao thông vận tải",
+    "don-thu": "Kiến nghị, khiếu nại, tố cáo",
+}
+
+
+class Procedure(BaseModel):
+    """One administrative procedure as residents see it.
+
+    working_days: 0 means "trong ngày"; None when the sheet gives no firm figure.
+    fee_amount: headline amount in đồng (per case, page or copy as fee_text says); 0 = free;
+    None when there is no single fixed amount.
+    unverified: names of fields whose figures the facts sheet marks "chưa xác minh".
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str
+    code: str | None = None
+    name: str
+    short_name: str
+    field: FieldSlug
+    papers: list[str]
+    sets: int | None = 1
+    time_text: str
+    working_days: int | None = None
+    fee_text: str
+    fee_amount: int | None = None
+    fee_basis: str | None = None
+    where: str
+    handled_by: HandledBy = "ubnd"
+    conditions: str | None = None
+    online: Literal["none", "partial", "full"] = "none"
+    online_url: str | None = PydanticField(default=None, validate_default=True)
+    same_day_wednesday: bool = False
+    informal_names: list[str] = []
+    keywords: list[str] = []
+    sources: list[str] = []
+    verified: bool
+    unverified: list[str] = PydanticField(default_factory=list, validate_default=True)
+
+    # Field validators (not a model validator) so each error names the field path.
+    @field_validator("field")
+    @classmethod
+    def _slug_in_field(cls, v: str, info: ValidationInfo) -> str:
+        slug = info.data.get("slug")
+        if isinstance(slug, str) and not slug.startswith(v + "/"):
+            raise ValueError(f"slug {slug!r} must start with its field '{v}/'")
+        return v
+
+    @field_validator("fee_amount", "sets", "working_days")
+    @classmethod
+    def _not_negative(cls, v: int | None) -> int | None:
+        if v is not None and v < 0:
+            raise ValueError("must not be negative")
+        return v
+
+    @field_validator("online_url")
+    @classmethod
+    def _url_when_online(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("online", "none") != "none" and not v:
+            raise ValueError("required when online is 'partial' or 'full'")
+        return v
+
+    @field_validator("unverified")
+    @classmethod
+    def _unverified_matches_flag(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        bad = [name for name in v if name not in cls.model_fields]
+        if bad:
+            raise ValueError(f"names unknown fields: {', '.join(bad)}")
+        verified = info.data.get("verified")
+        if verified is not None and verified == bool(v):
+            raise ValueError("verified must be false exactly when this list is non-empty")
+        return v
+
+
+class Field(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    slug: FieldSlug
+    name: str
+
+
+class _CatalogFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = ""
+    fields: dict[FieldSlug, str] = {}
+    procedure: list[dict[str, Any]] = []
+
+
+@dataclass(frozen=True)
+class Catalog:
+    procedures: tuple[Procedure, ...]
+    by_slug: dict[str, Procedure]
+    fields: dict[str, Field]
+    note: str = ""
+
+    def same_day(self) -> list[Procedure]:
+        """Procedures flagged as done the same day on Wednesdays (inferred list, see the file note)."""
+        return [p for p in self.procedures if p.same_day_wednesday]
+
+    def in_field(self, field: str) -> list[Procedure]:
+        return [p for p in self.procedures if p.field == field]
+
+
+class CatalogError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(procedure)"
+
+
+def build_catalog(data: dict[str, Any]) -> Catalog:
+    """Validate already-parsed TOML data; raises CatalogError listing every problem."""
+    problems: list[str] = []
+    try:
+        file = _CatalogFile.model_validate(data)
+    except ValidationError as e:
+        raise CatalogError([f"catalog: {_loc(err['loc'])}: {err['msg']}" for err in e.errors()]) from None
+    procedures: list[Procedure] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(file.procedure):
+        slug = raw.get("slug") if isinstance(raw.get("slug"), str) else f"#{i + 1}"
+        if slug in seen:
+            problems.append(f"catalog: procedure {slug}: slug: duplicate (also procedure #{seen[slug] + 1})")
+        else:
+            seen[slug] = i
+        try:
+            procedures.append(Procedure.model_validate(raw))
+        except ValidationError as e:
+            problems.extend(f"catalog: procedure {slug}: {_loc(err['loc'])}: {err['msg']}" for err in e.errors())
+    if problems:
+        raise CatalogError(problems)
+    names = {**DEFAULT_FIELD_NAMES, **file.fields}
+    fields = {slug: Field(slug=slug, name=names[slug]) for slug in FIELD_SLUGS}  # type: ignore[arg-type]
+    return Catalog(
+        procedures=tuple(procedures),
+        by_slug={p.slug: p for p in procedures},
+        fields=fields,
+        note=file.note,
+    )
+
+
+def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError([f"catalog: {path.name}: file not found"]) from None
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogError([f"catalog: {path.name}: not valid TOML: {e}"]) from None
+    return build_catalog(data)

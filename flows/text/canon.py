@@ -1,0 +1,140 @@
+"""Turning text into canonical plain tokens with the lexicon, and compiling lexicon patterns.
+
+Canonical tokens are unaccented words after abbreviation, dialect and English mapping; clause
+breaks (commas, full stops…) become the token "|" so patterns and bigrams never cross them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flows.text.lexicon import Lexicon
+from flows.text.normalize import DEFAULT_KEEP, Token, fold_word, tokens
+
+BREAK = "|"
+_CLAUSES = re.compile(r"[.,;:!?\n()\[\]\"…]+(?!\d)")
+_NUM_UNIT = re.compile(r"^(\d+)([a-z]+)$")
+# Spellings that differ only by final i/y (ký/kí, sĩ/sỹ, quy/qui) become one form.
+_IY = re.compile(r"^(b|c|d|h|k|l|m|n|s|t|v|x|ph|th|tr)y$")
+
+
+def _unify(word: str) -> str:
+    if m := _IY.match(word):
+        return m.group(1) + "i"
+    return "quy" if word == "qui" else word
+
+
+class Canonicalizer:
+    def __init__(self, lex: Lexicon) -> None:
+        single: dict[str, tuple[str, ...]] = {}
+        multi_raw: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for table in (lex.dialect_plain, lex.english, lex.abbreviations):
+            for key, value in table.items():
+                words = tuple(t.raw for t in tokens(key))
+                expansion = self._plain(value)
+                if len(words) == 1:
+                    single[words[0]] = expansion
+                elif words:
+                    multi_raw[words] = expansion
+        self._single = single
+        self._keep = DEFAULT_KEEP | frozenset(single)
+        self._dialect = {fold_word(k): self._plain(v) for k, v in lex.dialect.items()}
+        self._cache: dict[Token, tuple[str, ...]] = {}
+        # Multi-word keys are matched after single words are mapped, so map their words too.
+        self._multi: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for words, expansion in multi_raw.items():
+            key = tuple(w for word in words for w in single.get(word, (word,)))
+            self._multi.setdefault(key[0], []).append((key, expansion))
+        for options in self._multi.values():
+            options.sort(key=lambda kv: -len(kv[0]))
+
+    @staticmethod
+    def _plain(text: str) -> tuple[str, ...]:
+        return tuple(_unify(t.plain) for t in tokens(text))
+
+    def _map(self, tok: Token) -> tuple[str, ...]:
+        hit = self._cache.get(tok)
+        if hit is None:
+            if tok.acc in self._dialect:
+                hit = self._dialect[tok.acc]
+            elif tok.raw in self._single:
+                hit = self._single[tok.raw]
+            elif tok.plain in self._single:
+                hit = self._single[tok.plain]
+            elif (m := _NUM_UNIT.match(tok.plain)) and m.group(2) not in ("h",):
+                hit = (m.group(1), *self._single.get(m.group(2), (m.group(2),)))
+            else:
+                hit = (_unify(tok.plain),)
+            if len(self._cache) < 100_000:
+                self._cache[tok] = hit
+        return hit
+
+    def _phrases(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for key, expansion in self._multi.get(words[i], ()):
+                if tuple(words[i : i + len(key)]) == key:
+                    out.extend(expansion)
+                    i += len(key)
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """Canonical tokens of one clause (no breaks)."""
+        mapped = [w for tok in tokens(text, self._keep) for w in self._map(tok)]
+        return self._phrases(mapped) if self._multi else mapped
+
+    def canon(self, text: str) -> list[str]:
+        """Canonical tokens of a message, with BREAK between clauses."""
+        out: list[str] = []
+        for clause in _CLAUSES.split(text):
+            ws = self.words(clause)
+            if ws:
+                if out:
+                    out.append(BREAK)
+                out.extend(ws)
+        return out
+
+
+def joined(words: Iterable[str]) -> str:
+    """The string patterns search: words separated and surrounded by single spaces."""
+    return " " + " ".join(words) + " "
+
+
+class PatternCompiler:
+    """Compiles lexicon patterns ("{kin} {poss}? mất", "có tin * thì {sendverb}") to regexes."""
+
+    def __init__(self, canon: Canonicalizer, classes: dict[str, list[str]]) -> None:
+        self._canon = canon
+        self._classes: dict[str, str] = {}
+        for name, members in classes.items():
+            forms = {" ".join(canon.words(m)) for m in members} - {""}
+            self._classes[name] = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+
+    def body(self, pattern: str) -> str:
+        parts: list[str] = []
+        for word in pattern.split():
+            optional = word.endswith("?") and word != "?"
+            word = word.rstrip("?") if optional else word
+            if word == "*":
+                parts.append(r"(?:[^ |]+ ){0,3}")
+                continue
+            if word.startswith("{") and word.endswith("}"):
+                piece = f"(?:{self._classes[word[1:-1]]}) "
+            else:
+                piece = "".join(re.escape(w) + " " for w in self._canon.words(word))
+                if not piece:
+                    continue
+            parts.append(f"(?:{piece})?" if optional else piece)
+        return "".join(parts)
+
+    def compile(self, patterns: Iterable[str]) -> re.Pattern[str] | None:
+        bodies = sorted({b for p in patterns if (b := self.body(p))}, key=len, reverse=True)
+        if not bodies:
+            return None
+        return re.compile("(?<= )(?:" + "|".join(bodies) + ")")

@@ -1,0 +1,304 @@
+"""Understanding one resident message: intent, ranked procedures, field, dossier code, village.
+
+`Understander(catalog, lexicon, thon_names, topics).understand(text) -> Understanding`.
+Intent rules combine the lexicon's cue phrases with the procedure score; `decide(u)` says whether
+to show a procedure card, ask "Có phải bạn muốn hỏi…" with the top three, or neither.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from flows.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, joined
+from flows.text.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
+from flows.text.normalize import tokens
+from flows.text.rank import Ranker
+
+INTENTS = (
+    "procedure", "browse", "wednesday_info", "dossier_lookup", "id_card_lookup", "news", "subscribe",
+    "unsubscribe", "handoff", "contact", "greeting", "out_of_scope",
+)
+
+# Procedure score thresholds (scores are 0..1, see Ranker.scale).
+PLAUSIBLE = 0.40  # below this nothing is worth suggesting
+STRONG = 0.62  # a procedure question even when other cue words appear
+VERY_STRONG = 0.85  # beats even explicit contact words ("số điện thoại")
+CARD = 0.70  # show the card directly…
+CARD_RATIO = 0.85  # …when the runner-up's raw score is at most this share of the top one
+
+_CODE = re.compile(
+    r"(?<![\w.])((?:[A-Za-z0-9]+\s*\.\s*)*[A-Za-z0-9]+)\s*(?:[-–—]\s*|\s+)(\d{6})\s*(?:[-–—]\s*|\s+)(\d{4})(?!\d)"
+)
+_AGE = re.compile(r"(?<= )(\d{1,3}) (thang )?(?:tuoi|t)(?= )")
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    intent: str
+    procedures: tuple[tuple[str, float], ...] = ()
+    confidence: float = 0.0
+    field: str | None = None
+    dossier_code: str | None = None
+    thon: str | None = None
+    topic: str | None = None
+
+
+def decide(u: Understanding) -> Literal["card", "suggest", "none"]:
+    """What to show for a procedure question: one card, "Có phải bạn muốn hỏi…" (top three), or nothing."""
+    if u.intent != "procedure" or not u.procedures:
+        return "none"
+    top = u.procedures[0][1]
+    second = u.procedures[1][1] if len(u.procedures) > 1 else 0.0
+    # Scores are 1 - exp(-raw/scale); compare raw scores, which do not saturate near 1.
+    ratio = math.log1p(-min(second, 1 - 1e-12)) / math.log1p(-min(top, 1 - 1e-12)) if top > 0 else 1.0
+    if top >= CARD and ratio <= CARD_RATIO:
+        return "card"
+    return "suggest" if top >= PLAUSIBLE else "none"
+
+
+def find_dossier_code(text: str) -> str | None:
+    """A dossier code shaped `PREFIX-YYMMDD-NNNN` anywhere in the text, canonical upper case."""
+    for m in _CODE.finditer(text):
+        prefix = re.sub(r"\s+", "", m.group(1)).upper()
+        date = m.group(2)
+        month, day = int(date[2:4]), int(date[4:6])
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        if not re.search(r"[A-Z.]", prefix) or len(prefix) < 2:
+            continue
+        return f"{prefix}-{date}-{m.group(3)}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Situation:
+    when: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    add: tuple[str, ...]
+    drop: frozenset[str]
+    weight: float
+
+
+class Understander:
+    def __init__(
+        self,
+        catalog: Catalog,
+        lexicon: Lexicon,
+        thon_names: Sequence[str] = (),
+        topics: Sequence[str] = (),
+    ) -> None:
+        self.catalog = catalog
+        self.canon = Canonicalizer(lexicon)
+        pc = PatternCompiler(self.canon, lexicon.classes)
+
+        def words(items: list[str]) -> frozenset[str]:
+            return frozenset(w for item in items for w in self.canon.words(item))
+
+        generic = frozenset(" ".join(self.canon.words(p)) for p in lexicon.generic_phrases)
+        self.ranker = Ranker(
+            catalog.procedures, self.canon, words(lexicon.stopwords), words(lexicon.common_syllables), generic
+        )
+        self._cues = {name: pc.compile(patterns) for name, patterns in lexicon.cues.items()}
+        self._situations = [
+            _Situation(
+                when=w,
+                unless=pc.compile(s.unless),
+                add=tuple(self.canon.words(s.add)),
+                drop=frozenset(d for x in s.drop for d in self.canon.words(x)),
+                weight=s.weight,
+            )
+            for s in lexicon.situation
+            if (w := pc.compile(s.when)) is not None
+        ]
+        self._ages = [(b.min, b.max, tuple(self.canon.words(b.add)), b.weight) for b in lexicon.age_band]
+        self._fields = [(f, rx) for f, aliases in lexicon.fields.items() if (rx := pc.compile(aliases))]
+        topic_list = list(topics) or list(lexicon.topics)
+        self._topics = [
+            (t, rx)
+            for t in topic_list
+            if (rx := pc.compile([*lexicon.topics.get(t, []), t.replace("-", " ")]))
+        ]
+        # For guessing "news" with no other cue, one-syllable aliases ("điện", "bão") are too vague.
+        self._topics_multi = [
+            (t, rx)
+            for t in topic_list
+            if (rx := pc.compile([a for a in [*lexicon.topics.get(t, []), t.replace("-", " ")] if " " in a.strip()]))
+        ]
+        self._thon: list[tuple[str, str]] = []  # (canonical form, display name), longest first
+        for name in thon_names:
+            forms = {" ".join(self.canon.words(name)), " ".join(t.raw for t in tokens(name))}
+            self._thon.extend((f, name) for f in forms if f)
+        self._thon.sort(key=lambda fn: -len(fn[0]))
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    def _has(self, name: str, s: str) -> bool:
+        rx = self._cues.get(name)
+        return rx is not None and rx.search(s) is not None
+
+    def _expand(self, words: list[str], s: str) -> tuple[list[str], dict[str, float]]:
+        """Apply situations and age bands: words to drop from matched spans, terms to add."""
+        starts: list[int] = []
+        pos = 1
+        for w in words:
+            starts.append(pos)
+            pos += len(w) + 1
+        clause_of = []
+        clause = 0
+        for w in words:
+            clause_of.append(clause)
+            if w == BREAK:
+                clause += 1
+        dropped: set[int] = set()
+        extra: dict[str, float] = {}
+
+        def add(ws: tuple[str, ...], weight: float) -> None:
+            for t in self.ranker.terms(ws):
+                extra[t] = max(extra.get(t, 0.0), weight)
+
+        for sit in self._situations:
+            for m in sit.when.finditer(s):
+                first = next((i for i, st in enumerate(starts) if st >= m.start()), len(words))
+                span = [i for i in range(first, len(words)) if starts[i] < m.end()]
+                if sit.unless is not None and span:
+                    c = clause_of[span[0]]
+                    same = [i for i, cc in enumerate(clause_of) if cc == c]
+                    lo, hi = starts[same[0]], starts[same[-1]] + len(words[same[-1]])
+                    if sit.unless.search(s, lo - 1, hi + 1):
+                        continue
+                add(sit.add, sit.weight)
+                dropped.update(i for i in span if words[i] in sit.drop)
+        for m in _AGE.finditer(s):
+            age = 0 if m.group(2) else int(m.group(1))
+            for lo, hi, ws, weight in self._ages:
+                if lo <= age <= hi:
+                    add(ws, weight)
+        kept = [w for i, w in enumerate(words) if i not in dropped]
+        return kept, extra
+
+    def _rank(self, words: list[str], s: str) -> list[tuple[str, float]]:
+        kept, extra = self._expand(words, s)
+        return self.ranker.rank(self.ranker.query(kept, extra))
+
+    def _field(self, s: str) -> str | None:
+        best: tuple[int, str] | None = None
+        for f, rx in self._fields:
+            if (m := rx.search(s)) and (best is None or m.start() < best[0]):
+                best = (m.start(), f)
+        return best[1] if best else None
+
+    def _topic(self, s: str) -> str | None:
+        for t, rx in self._topics:
+            if rx.search(s):
+                return t
+        return None
+
+    def _find_thon(self, words: list[str], s: str) -> str | None:
+        for form, name in self._thon:
+            if f" {form} " in s:
+                return name
+        if "thon" in words and self._thon:
+            i = words.index("thon")
+            tail = " ".join(w for w in words[i + 1 : i + 4] if w != BREAK)
+            m = process.extractOne(tail, [f for f, _ in self._thon], scorer=fuzz.partial_ratio, score_cutoff=85)
+            if m:
+                return self._thon[m[2]][1]
+        return None
+
+    def _residual(self, s: str) -> tuple[list[str], float]:
+        """Content words left once field names and "thủ tục" are taken out, and their best score."""
+        spans = []
+        for _, rx in self._fields:
+            spans += [m.span() for m in rx.finditer(s)]
+        rx = self._cues.get("procedure_word")
+        if rx is not None:
+            spans += [m.span() for m in rx.finditer(s)]
+        for a, b in spans:
+            s = s[:a] + " " * (b - a) + s[b:]
+        rest = s.split()
+        ranked = self._rank(rest, joined(rest))
+        content = [w for w in rest if w != BREAK and not self.ranker.ignorable(w)]
+        return content, ranked[0][1] if ranked else 0.0
+
+    # ---- the rules -----------------------------------------------------------------------------
+
+    def understand(self, text: str) -> Understanding:
+        code = find_dossier_code(text)
+        words = self.canon.canon(text)
+        s = joined(words)
+        thon = self._find_thon(words, s) if self._thon else None
+
+        # Rule-based intents get a fixed confidence: 0.9 for an explicit cue, lower for guesses.
+        def simple(intent: str, confidence: float = 0.9, **kw: str | None) -> Understanding:
+            return Understanding(intent=intent, confidence=confidence, dossier_code=code, thon=thon, **kw)
+
+        if self._has("unsubscribe", s):
+            return simple("unsubscribe", topic=self._topic(s))
+        if code:
+            return simple("dossier_lookup")
+        if self._has("handoff", s):
+            return simple("handoff")
+
+        ranked = self._rank(words, s)
+        top = ranked[0][1] if ranked else 0.0
+        strong = top >= STRONG
+
+        status = self._has("status", s)
+        if self._has("id_card", s) and (status or top < STRONG):
+            return simple("id_card_lookup")
+        if self._has("dossier_check", s) or (self._has("dossier", s) and status) or self._has("status_strong", s):
+            return simple("dossier_lookup")
+        if self._has("subscribe", s) or (self._has("subscribe_weak", s) and not strong):
+            return simple("subscribe", topic=self._topic(s))
+        browse = self._has("browse", s)
+        if self._has("wednesday", s):
+            if browse:
+                return simple("browse", field=self._field(s))
+            if self._has("wednesday_model", s) or not strong:
+                return simple("wednesday_info")
+        field = self._field(s)
+        if field or self._has("procedure_word", s):
+            rest, best = self._residual(s)
+            # An explicit "danh sách / những thủ tục…" wins unless a procedure is clearly named;
+            # without one, only a message that is nothing but a field name counts.
+            if (browse and best < VERY_STRONG) or (field and not rest and best < PLAUSIBLE):
+                return simple("browse", field=field)
+        if self._has("contact_strong", s) and top < VERY_STRONG:
+            return simple("contact")
+        if not strong:
+            if self._has("contact_subject", s) and self._has("contact_ask", s):
+                return simple("contact")
+            if self._has("news", s):
+                return simple("news", topic=self._topic(s))
+            if self._has("out_of_scope", s):
+                return simple("out_of_scope", confidence=1.0 - top)
+        if top >= PLAUSIBLE:
+            return Understanding(
+                intent="procedure", procedures=tuple(ranked), confidence=top, dossier_code=code, thon=thon
+            )
+        if self._has("greeting", s):
+            return simple("greeting")
+        if self._has("wednesday_model", s) and "hen" in words:
+            return simple("wednesday_info", confidence=0.6)
+        if any(rx.search(s) for _, rx in self._topics_multi):
+            return simple("news", confidence=0.5, topic=self._topic(s))
+        return simple("out_of_scope", confidence=1.0 - top)
+
+
+# Villages of the former Cẩm Thanh commune named in the facts sheet (the sixth is unconfirmed);
+# the bot's configuration normally supplies the real list.
+DEFAULT_THON_NAMES = ("Thanh Nhứt", "Thanh Tam Đông", "Thanh Tam Tây", "Thanh Đông", "Võng Nhi", "Vạn Lăng")
+
+
+def load_default_understander(
+    thon_names: Sequence[str] = DEFAULT_THON_NAMES, topics: Sequence[str] = ()
+) -> Understander:
+    """An Understander over the default catalog and lexicon shipped in flows/default."""
+    return Understander(load_catalog(DEFAULT_CATALOG_PATH), load_lexicon(DEFAULT_LEXICON_PATH), thon_names, topics)
