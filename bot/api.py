@@ -21,6 +21,7 @@ def error(status: int, message: str, details: list[str] | None = None) -> web.HT
     body = {"ok": False, "error": message, **({"details": details} if details else {})}
     exc = web.HTTPException(text=web.json_response(body).text, content_type="application/json")
     exc.status_code = status
+    exc.set_status(status)  # the response line: __init__ already used the class's status_code (-1)
     return exc
 
 

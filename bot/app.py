@@ -6,48 +6,65 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import api
+from bot import api, broadcast_api, lookup_api
+from bot.broadcaster import build_broadcasting
 from bot.config import AppConfig
 from bot.dispatcher import Dispatcher, default_middlewares
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
+from bot.privacy import purge_periodically
 from bot.ratelimit import RateLimiter
 from bot.runtime import RUNTIME, Runtime
-from bot.sender import RenderLimits, Sender
+from bot.sender import RenderLimits, Sender, replies_only
 from bot.services import build_services
 from bot.tokens import TokenManager
 from bot.webhook import ZaloWebhook
 from bot.worker import Worker
 from bot.zalo.client import ZaloClient
 from flows.base import Flow
+from flows.dossier import DOSSIER
 from flows.handoff import HANDOFF
+from flows.households import ONBOARD_FLOW, SETTINGS_FLOW
+from flows.idcard import IDCARD
+from flows.info import INFO
 from flows.menu import MENU
+from flows.news import NEWS_FLOW
+from flows.privacy import PRIVACY
+from flows.procedures import PROCEDURES
 from flows.registry import FlowRegistry
 from storage import queues
 from storage.engine import create_engine, is_sqlite
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-CORE_FLOWS: tuple[Flow, ...] = (MENU, HANDOFF)
+CORE_FLOWS: tuple[Flow, ...] = (
+    MENU, HANDOFF, PROCEDURES, INFO, DOSSIER, IDCARD, PRIVACY, ONBOARD_FLOW, SETTINGS_FLOW, NEWS_FLOW,
+)
 INITIAL_TOKEN_LIFETIME = timedelta(hours=2)  # unknown for a configured pair: assume short, refresh early
 TOKEN_CHECK_SECONDS = 600.0
+FLOW_CONFIG_CHECK_SECONDS = 5.0
+RETENTION_CHECK_SECONDS = 3600.0
 WEBHOOK = web.AppKey("webhook", ZaloWebhook)
 # Each feature's HTTP routes (e.g. /api/v1/...): a function adding them to the application.
-FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = ()
+FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = (lookup_api.add_routes, broadcast_api.add_routes)
 
 
 class StartupError(Exception):
     """The service cannot start; the message says what to do."""
 
 
-async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True) -> Runtime:
+async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True,
+                       clock: Callable[[], datetime] = utcnow) -> Runtime:
+    """`clock` drives the worker, the senders and the scheduler (tests move it instead of sleeping)."""
+    services = build_services(config)  # validates the flow configuration before anything starts
     engine = create_engine(config.database.url)
     try:
         if is_sqlite(engine):
@@ -71,22 +88,27 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     tokens = TokenManager(engine, client, metrics, refresh_margin=timedelta(seconds=z.refresh_before_expiry_seconds))
     if z.access_token and z.refresh_token:
         await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)
-    services = build_services(config)
     flows = FlowRegistry((*CORE_FLOWS, *extra_flows))
     w = config.worker
     sender = Sender(engine, client, tokens, RateLimiter(z.send_rate_per_second), metrics,
                     batch_size=w.sender_batch_size, concurrency=w.sender_concurrency,
                     lease=timedelta(seconds=w.send_lease_seconds), max_attempts=w.max_send_attempts,
-                    limits=RenderLimits(z.max_text_chars, z.max_buttons))
+                    limits=RenderLimits(z.max_text_chars, z.max_buttons), clock=clock, lane=replies_only)
     worker = Worker(engine, Dispatcher(flows, default_middlewares(w.per_resident_limit_per_minute)), services,
-                    metrics, batch_size=w.batch_size, on_commit=sender.wake)
+                    metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock)
     inbox = InboxWriter(engine, on_commit=worker.wake)
-    rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http)
+    broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock)
+    rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,
+                 broadcasting=broadcasting, clock=clock)
     inbox.start()
     if background:
         rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),
                      asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender"),
-                     asyncio.create_task(tokens.keep_fresh(TOKEN_CHECK_SECONDS), name="tokens")]
+                     asyncio.create_task(tokens.keep_fresh(TOKEN_CHECK_SECONDS), name="tokens"),
+                     asyncio.create_task(services.watch_flow_config(FLOW_CONFIG_CHECK_SECONDS), name="flow-config"),
+                     asyncio.create_task(purge_periodically(engine, config.privacy, RETENTION_CHECK_SECONDS),
+                                         name="retention"),
+                     *broadcasting.start(w.poll_interval_seconds)]
     return rt
 
 
@@ -118,11 +140,12 @@ async def metrics_page(request: web.Request) -> web.Response:
     return web.Response(text=rt.metrics.render(gauges), content_type="text/plain")
 
 
-def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True) -> web.Application:
+def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True,
+               clock: Callable[[], datetime] = utcnow) -> web.Application:
     app = web.Application(client_max_size=10 * 1024 * 1024)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        rt = await open_runtime(config, extra_flows=extra_flows, background=background)
+        rt = await open_runtime(config, extra_flows=extra_flows, background=background, clock=clock)
         app[RUNTIME] = rt
         z = config.zalo
         ids = [z.app_id if v == "app_id" else z.oa_id for v in z.signature_ids]

@@ -21,15 +21,22 @@ class PollingLoop:
     async def run_once(self) -> int:
         raise NotImplementedError
 
+    def may_have_more(self, busy: int) -> bool:
+        """After a pass that did `busy` things and was not woken meanwhile: could a pass right away find
+        more? Yes unless a loop knows better (an empty extra pass costs a transaction per wake-up)."""
+        return True
+
     async def run_forever(self, poll_interval: float) -> None:
         while True:
+            # Cleared before the pass, so a wake-up during it (work committed after we looked) is kept.
+            self._wake.clear()
             try:
                 busy = await self.run_once()
                 pause = poll_interval
             except Exception as e:
                 log.error("%s pass failed: %s: %s", type(self).__name__, type(e).__name__, e)
                 busy, pause = 0, max(poll_interval, ERROR_PAUSE)
-            if not busy:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), pause)
+            if busy and (self._wake.is_set() or self.may_have_more(busy)):
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), pause)

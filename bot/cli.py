@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = ("bot.lookup_cli", "bot.broadcast_cli")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
 
     if args.sandbox:
         running = await start_sandbox(config)
+        _freeze_startup_objects()
         print(f"motcua sandbox: open {running.base_url}/sandbox to chat with the bot as a resident", flush=True)
         try:
             await asyncio.Event().wait()
@@ -64,11 +67,32 @@ async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     await runner.setup()
     try:
         await web.TCPSite(runner, config.server.host, config.server.port).start()
+        _freeze_startup_objects()
         print(f"motcua listening on http://{config.server.host}:{config.server.port}", flush=True)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
     return EXIT_OK
+
+
+def _freeze_startup_objects() -> None:
+    """Move what start-up built (modules, configuration, flows, SQLAlchemy metadata: long-lived) out of
+    the garbage collector's sight, so full collections scan only newer objects and stay short instead
+    of pausing every request for tens of milliseconds."""
+    gc.collect()
+    gc.freeze()
+
+
+def _loop_factory(command: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop for the service when installed (cheaper sockets and thread hand-offs, which aiosqlite does
+    for every statement); the standard loop otherwise, or with MOTCUA_EVENT_LOOP=asyncio."""
+    if command != "serve" or os.environ.get("MOTCUA_EVENT_LOOP", "").lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _chat(config: AppConfig, args: argparse.Namespace) -> int:
@@ -218,15 +242,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(config: AppConfig, args: argparse.Namespace, command: Command) -> int:
     from bot.app import StartupError
+    from flows.catalog import CatalogError
     from flows.config import FlowConfigError
+    from flows.text.lexicon import LexiconError
 
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            return asyncio.run(command.run(config, args))
+        with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory(command.name)) as runner:
+            return runner.run(command.run(config, args))
         return EXIT_OK
     except UsageError as e:
         return fail(args.command, e.problems)
-    except FlowConfigError as e:
+    except (FlowConfigError, CatalogError, LexiconError) as e:
         return fail("flows", e.problems)
     except (StartupError, OSError) as e:  # e.g. database unreachable, port taken
         return fail("error", [str(e)], EXIT_FAILED)

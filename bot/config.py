@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.broadcast_config import DEFAULT_TOPICS, BroadcastsConfig, Topics
+from bot.lookup_config import ImportsConfig, PrivacyConfig
+
 ENV_PREFIX = "MOTCUA_"
 
 
@@ -130,6 +133,10 @@ class AppConfig(_Section):
     worker: WorkerConfig = WorkerConfig()
     flows: FlowsConfig = FlowsConfig()
     api: ApiConfig = ApiConfig()
+    topics: Topics = DEFAULT_TOPICS
+    broadcasts: BroadcastsConfig = BroadcastsConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    imports: ImportsConfig = ImportsConfig()
     log_level: str = "INFO"
 
 

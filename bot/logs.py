@@ -22,11 +22,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# Loggers kept above the configured level. aiosqlite logs every statement with its parameters at DEBUG,
+# which would copy residents' messages (a typed số định danh, a date of birth) into the logs.
+PINNED_LEVELS = {"aiohttp.access": logging.WARNING, "alembic": logging.WARNING, "aiosqlite": logging.INFO}
+
+
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name, pinned in PINNED_LEVELS.items():
+        logging.getLogger(name).setLevel(pinned)

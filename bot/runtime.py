@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +20,10 @@ from bot.services import Services
 from bot.tokens import TokenManager
 from bot.worker import Worker
 from flows.registry import FlowRegistry
+from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.broadcaster import Broadcasting
 
 
 @dataclass
@@ -33,13 +39,23 @@ class Runtime:
     tokens: TokenManager
     http: aiohttp.ClientSession
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    broadcasting: Broadcasting | None = None  # scheduler, fan-out and the paced broadcast sender
+    clock: Callable[[], datetime] = utcnow
 
     async def drain(self, max_passes: int = 1000) -> None:
-        """Process every pending event and deliver every due message (tests and the terminal chat)."""
+        """Process every pending event and deliver every due message (tests and the terminal chat); with
+        broadcasting, also fire due announcements and deliver them."""
         for _ in range(max_passes):
-            if not (await self.worker.run_once() + await self.sender.run_once()):
+            work = await self.worker.run_once() + await self.sender.run_once()
+            if self.broadcasting is not None:
+                work += await self.broadcasting.run_once()
+            if not work:
                 return
         raise RuntimeError("queues did not drain")
+
+    def wake_broadcasts(self) -> None:
+        if self.broadcasting is not None:
+            self.broadcasting.loop.wake()
 
 
 RUNTIME = web.AppKey("runtime", Runtime)

@@ -3,6 +3,11 @@
 Delivery is at least once: a message is marked sent only after Zalo accepted it, and a sender that
 dies mid-send leaves its claim to expire so another pass sends the rest. `parts_sent` records how many
 rendered pieces already went out, so a retry resumes where it stopped instead of repeating them.
+Outcomes are committed while the batch is still sending, and a send slot is freed only once its outcome
+is committed: a crash can make at most `concurrency` messages go out twice.
+
+Senders can be given a lane (a priority window): the service runs one for replies and notifications and
+one, paced at the broadcast rate, for announcements, so a resident's reply never waits behind a broadcast.
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.background import PollingLoop
 from bot.metrics import Metrics
@@ -32,6 +37,22 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
 TERMINAL = {Disposition.UNREACHABLE: "unreachable", Disposition.QUOTA: "failed", Disposition.PERMANENT: "failed"}
+# Seconds a result write waits for more outcomes to share its commit (at most `concurrency` are waiting).
+RECORD_LINGER = 0.002
+# Outbox priorities from here up are broadcasts, claimed by their own paced sender (lane).
+BROADCAST_MIN_PRIORITY = 10
+# A lane: the (lowest, highest) outbox priority a sender may claim at a given time; None = unbounded.
+Lane = Callable[[datetime], tuple[int | None, int | None]]
+# Rows a sender must drop instead of sending, with the reason (e.g. the broadcast was cancelled).
+Hold = Callable[[AsyncConnection, list[Any]], Awaitable[dict[int, str]]]
+
+
+def all_priorities(now: datetime) -> tuple[int | None, int | None]:
+    return None, None
+
+
+def replies_only(now: datetime) -> tuple[int | None, int | None]:
+    return None, BROADCAST_MIN_PRIORITY - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +64,8 @@ class RenderLimits:
 class Sender(PollingLoop):
     def __init__(self, engine: AsyncEngine, client: ZaloClient, tokens: TokenManager, limiter: RateLimiter,
                  metrics: Metrics, *, batch_size: int, concurrency: int, lease: timedelta, max_attempts: int,
-                 limits: RenderLimits, clock: Callable[[], datetime] = utcnow) -> None:
+                 limits: RenderLimits, clock: Callable[[], datetime] = utcnow, lane: Lane = all_priorities,
+                 hold: Hold | None = None) -> None:
         super().__init__()
         self._engine = engine
         self._client = client
@@ -51,33 +73,86 @@ class Sender(PollingLoop):
         self._limiter = limiter
         self._metrics = metrics
         self._batch_size = batch_size
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self._lease = lease
         self._max_attempts = max_attempts
         self._limits = limits
         self._clock = clock
+        self._lane = lane
+        self._hold = hold
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were worked on."""
+        now = self._clock()
+        low, high = self._lane(now)
         async with self._engine.begin() as conn:
-            rows = await queues.claim_outbox(conn, self._clock(), self._lease, self._batch_size)
+            rows = await queues.claim_outbox(conn, now, self._lease, self._batch_size,
+                                             min_priority=low, max_priority=high)
+            held = await self._hold(conn, rows) if rows and self._hold is not None else {}
+            if held:
+                await queues.finish_outbox(conn, [_finish(r, "cancelled", r.parts_sent, r.next_attempt_at, None,
+                                                          held[r.id]) for r in rows if r.id in held])
         if not rows:
             return 0
-        results = await asyncio.gather(*(self._deliver_bounded(r) for r in rows))
-        async with self._engine.begin() as conn:
-            await queues.finish_outbox(conn, results)
+        for reason in held.values():
+            self._metrics.outbox.inc(outcome="cancelled", reason=reason)
+        # A slot is held from a message's send until its outcome is committed, so at most `concurrency`
+        # messages are ever accepted by Zalo but not yet recorded: the most a crash can make us send twice.
+        slots = asyncio.Semaphore(self._concurrency)
+        tasks = [asyncio.create_task(self._deliver_bounded(r, slots)) for r in rows if r.id not in held]
+        try:
+            await self._record_as_they_finish(tasks, slots)
+        finally:
+            for t in tasks:
+                t.cancel()  # only reached with tasks left when recording failed (database down)
+        return len(rows)
+
+    async def _record_as_they_finish(self, tasks: list[asyncio.Task[dict[str, Any]]],
+                                     slots: asyncio.Semaphore) -> None:
+        """Commit outcomes while the rest of the batch is still sending (group commit): one write at a time
+        takes whatever finished before it started, after lingering a moment so that writes are not one
+        message each."""
+        done: list[dict[str, Any]] = []
+        writing: asyncio.Task[None] | None = None
+
+        async def write() -> None:
+            await asyncio.sleep(RECORD_LINGER)
+            batch = done[:]
+            done.clear()
+            await self._record(batch, slots)
+
+        for next_done in asyncio.as_completed(tasks):
+            done.append(await next_done)
+            if writing is None or writing.done():
+                if writing is not None:
+                    await writing  # re-raises a failed write
+                writing = asyncio.create_task(write())
+        if writing is not None:
+            await writing
+        if done:
+            await self._record(done, slots)
+
+    async def _record(self, results: list[dict[str, Any]], slots: asyncio.Semaphore) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                await queues.finish_outbox(conn, results)
+        finally:
+            for _ in results:
+                slots.release()
         for r in results:
             if r["status"] != "pending":
                 self._metrics.outbox.inc(outcome=r["status"], reason=str(r["error_code"] or 0))
-        return len(rows)
 
-    async def _deliver_bounded(self, row: Any) -> dict[str, Any]:
-        async with self._semaphore:
-            try:
-                return await self._deliver(row)
-            except Exception as e:  # a bug here must not lose the message: retry later
-                log.exception("delivery of outbox %s crashed", row.id)
-                return self._retry(row, row.parts_sent, INTERNAL_ERROR, f"internal error: {type(e).__name__}")
+    async def _deliver_bounded(self, row: Any, slots: asyncio.Semaphore) -> dict[str, Any]:
+        await slots.acquire()  # released by _record once the outcome is committed
+        try:
+            return await self._deliver(row)
+        except Exception as e:  # a bug here must not lose the message: retry later
+            log.exception("delivery of outbox %s crashed", row.id)
+            return self._retry(row, row.parts_sent, INTERNAL_ERROR, f"internal error: {type(e).__name__}")
+        except BaseException:  # cancelled: no outcome will be recorded
+            slots.release()
+            raise
 
     async def _deliver(self, row: Any) -> dict[str, Any]:
         bodies = [body for reply in row.replies

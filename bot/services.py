@@ -6,6 +6,9 @@ repository calls join the worker's transaction.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -14,11 +17,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import AppConfig
-from flows.config import DEFAULT_DIR, FlowTexts, load_texts
-from storage.models import UnansweredMessage
+from bot.privacy import KeyedHasher, hasher_for
+from flows.catalog import Catalog, CatalogError, load_catalog
+from flows.config import DEFAULT_DIR, FlowConfigError, FlowTexts, load_texts
+from flows.text.lexicon import LexiconError, load_lexicon
+from flows.text.understand import Understander, Understanding, decide
+from storage.households import HouseholdRepo
+from storage.lookups import LookupStore
+from storage.models import ProcedureFeedback, UnansweredMessage
+from storage.news import NewsRepo
 from storage.types import utcnow
 
-_DIGIT_RUNS = re.compile(r"\d[\d .-]{5,}\d")
+log = logging.getLogger(__name__)
+_DIGIT_RUNS = re.compile(r"\d[\d ./-]{5,}\d")  # "/" too: dates of birth
 
 
 def simplify(text: str) -> str:
@@ -34,12 +45,17 @@ def mask_digits(text: str) -> str:
 
 
 class Services:
-    def __init__(self, config: AppConfig, flow_texts: FlowTexts, understander: Any = None) -> None:
+    def __init__(self, config: AppConfig, flow_texts: FlowTexts, catalog: Catalog, understander: Understander) -> None:
         self.config = config
         self.commune = config.commune
         self.texts = flow_texts.texts
         self.menu = flow_texts.menu
+        self.catalog = catalog
         self.understander = understander
+        # The handler asks for the intent and the flow then for the ranking of the same text: one analysis.
+        self._understand = functools.lru_cache(maxsize=256)(understander.understand)
+        self._stamp = flow_files_stamp(config)
+        self.hasher: KeyedHasher | None = hasher_for(config.privacy)  # None: lookups are off
         self.text_defaults = {
             "commune": config.commune.name,
             "phone": config.commune.office_phone or "bộ phận một cửa",
@@ -50,11 +66,39 @@ class Services:
     def simplify(text: str) -> str:
         return simplify(text)
 
-    def understand(self, text: str) -> Any:
-        return None if self.understander is None else self.understander.understand(text)
+    def understand(self, text: str) -> Understanding:
+        return self._understand(text)
+
+    @staticmethod
+    def decide(understanding: Understanding) -> str:
+        """"card" (confident), "suggest" (did you mean… the top three) or "none"."""
+        return decide(understanding)
 
     def bind(self, conn: AsyncConnection) -> BoundServices:
         return BoundServices(self, conn)
+
+    def reload_if_changed(self) -> bool:
+        """Pick up an admin's edit of the flow configuration files, no restart needed. An invalid edit is
+        logged with its problems and the running configuration stays."""
+        stamp = flow_files_stamp(self.config)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        try:
+            fresh = build_services(self.config)
+        except (FlowConfigError, CatalogError, LexiconError) as e:
+            log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
+            return False
+        # In place, so every holder of this object (worker, broadcasts) sees the new configuration.
+        for name in ("texts", "menu", "catalog", "understander", "_understand"):
+            setattr(self, name, getattr(fresh, name))
+        log.info("flow configuration reloaded")
+        return True
+
+    async def watch_flow_config(self, every_seconds: float) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            self.reload_if_changed()
 
 
 class BoundServices:
@@ -65,6 +109,22 @@ class BoundServices:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._services, name)
 
+    @property
+    def households(self) -> HouseholdRepo:
+        return HouseholdRepo(self.conn)
+
+    @property
+    def news(self) -> NewsRepo:
+        return NewsRepo(self.conn)
+
+    @property
+    def lookups(self) -> LookupStore:
+        return LookupStore(self.conn)
+
+    async def record_feedback(self, slug: str, helpful: bool) -> None:
+        await self.conn.execute(ProcedureFeedback.__table__.insert().values(
+            procedure_slug=slug, helpful=helpful, created_at=utcnow()))
+
     async def record_unanswered(self, text: str) -> None:
         await self.conn.execute(UnansweredMessage.__table__.insert().values(
             text=mask_digits(text)[:1000], created_at=utcnow()))
@@ -74,5 +134,21 @@ def flows_folder(config: AppConfig) -> Path:
     return Path(config.flows.path) if config.flows.path else DEFAULT_DIR
 
 
+def flow_files_stamp(config: AppConfig) -> tuple[tuple[str, int, int], ...]:
+    files = sorted({*flows_folder(config).glob("*.toml"), *DEFAULT_DIR.glob("*.toml")})
+    return tuple((str(f), st.st_mtime_ns, st.st_size) for f in files if (st := f.stat()))
+
+
+def _flow_file(config: AppConfig, name: str) -> Path:
+    """The admin's copy of a flow configuration file when their folder has one, else the shipped default."""
+    own = flows_folder(config) / name
+    return own if own.exists() else DEFAULT_DIR / name
+
+
 def build_services(config: AppConfig) -> Services:
-    return Services(config, load_texts(flows_folder(config)))
+    """Load and validate the flow configuration; raises FlowConfigError, CatalogError or LexiconError."""
+    catalog = load_catalog(_flow_file(config, "catalog.toml"))
+    lexicon = load_lexicon(_flow_file(config, "lexicon.toml"))
+    thon_names = [n for t in config.commune.thon for n in (t.name, *t.aliases)]
+    understander = Understander(catalog, lexicon, thon_names, [t.slug for t in config.topics])
+    return Services(config, load_texts(flows_folder(config)), catalog, understander)

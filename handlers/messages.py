@@ -5,19 +5,22 @@ from __future__ import annotations
 from flows.base import Conversation, Incoming, Step, parse_payload
 from flows.context import TurnContext
 from flows.menu import back_button, menu_step
+from flows.privacy import ERASE_COMMAND, ERASE_WORDS
+from flows.record_values import find_dossier_code
 from flows.registry import FlowRegistry
 from flows.replies import Text
 
 # Words that always bring the main menu back, whatever the conversation state (normalised text).
 MENU_WORDS = frozenset({"menu", "menu chinh", "bat dau", "start", "bot", "quay lai", "ve menu", "tro ve"})
 
+DOSSIER_COMMAND = "#dossier:start"
 # Which command answers each understood intent; the argument is the resident's own text.
 INTENT_COMMANDS = {
     "procedure": "#proc:ask",
     "browse": "#proc:browse",
     "wednesday_info": "#info:wednesday",
     "contact": "#info:contact",
-    "dossier_lookup": "#dossier:start",
+    "dossier_lookup": DOSSIER_COMMAND,
     "id_card_lookup": "#idcard:start",
     "news": "#news:latest",
     "subscribe": "#subscribe:start",
@@ -35,6 +38,8 @@ async def handle_text(
         return await run_command(ctx, flows, text, "")
     if ctx.services.simplify(text) in MENU_WORDS:
         return menu_step(ctx)
+    if ctx.services.simplify(text) in ERASE_WORDS:  # a data-protection right: honoured in any state
+        return await run_command(ctx, flows, ERASE_COMMAND, "")
     if conv is not None:
         flow = flows.get(conv.flow)
         step = None if flow is None else await flow.handle(ctx, conv, msg)
@@ -44,6 +49,8 @@ async def handle_text(
 
 
 async def answer_free_text(ctx: TurnContext, flows: FlowRegistry, text: str) -> Step:
+    if find_dossier_code(text) is not None:  # a dossier code typed anywhere in a message
+        return await run_command(ctx, flows, DOSSIER_COMMAND, text)
     understanding = ctx.services.understand(text)
     command = INTENT_COMMANDS.get(understanding.intent) if understanding is not None else None
     if command is None:

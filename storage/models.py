@@ -90,6 +90,10 @@ class OutboxMessage(Base):
         Index("ix_outbox_user_open", "zalo_user_id", "id",
               postgresql_where=text("status IN ('pending', 'sending')"),
               sqlite_where=text("status IN ('pending', 'sending')")),
+        # Claims walk this in (priority, id) order and stop after a batch, however long the queue.
+        Index("ix_outbox_claim", "status", "priority", "id"),
+        # A broadcast run's messages (source "bc:<run>"): progress, cancel, "anything left to send?".
+        Index("ix_outbox_source_status", "source", "status"),
     )
 
 

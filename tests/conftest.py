@@ -9,8 +9,19 @@ import pytest
 
 from tests.databases import PG_ENV, PostgresDatabases, SqliteDatabases, postgres_url
 from tests.kit import BotHarness
+from tests.logwatch import PersonalDataWatch
+from tests.lookup_kit import PERSONAL_VALUES
 
 ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def personal_data_never_logged() -> Iterator[None]:
+    """Every log record of the whole run, at DEBUG, is checked for the personal values tests use."""
+    watch = PersonalDataWatch(PERSONAL_VALUES)
+    with watch.installed():
+        yield
+    assert not watch.leaks, "personal data reached the logs:\n" + "\n".join(watch.leaks[:20])
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ from bot.config import AppConfig, build_config
 from bot.fakezalo import EventFactory, FakeZalo, Received
 from bot.runtime import RUNTIME, Runtime
 from flows.base import Flow
+from storage.types import utcnow
 
 APP_ID, OA_ID, OA_SECRET, APP_SECRET = "test-app", "test-oa", "test-oa-secret", "test-app-secret"
 
@@ -78,12 +80,13 @@ class BotHarness:
     @classmethod
     @contextlib.asynccontextmanager
     async def start(cls, db_url: str, *, fake: FakeZalo | None = None, extra_flows: Iterable[Flow] = (),
-                    background: bool = False, **sections: dict[str, Any]) -> AsyncIterator[BotHarness]:
+                    background: bool = False, clock: Callable[[], datetime] = utcnow,
+                    **sections: dict[str, Any]) -> AsyncIterator[BotHarness]:
         fake = fake or FakeZalo(app_id=APP_ID, app_secret=APP_SECRET)
         fake_server = TestServer(fake.app())
         await fake_server.start_server()
         config = make_config(db_url, str(fake_server.make_url("")).rstrip("/"), **sections)
-        server = TestServer(create_app(config, extra_flows=extra_flows, background=background))
+        server = TestServer(create_app(config, extra_flows=extra_flows, background=background, clock=clock))
         await server.start_server()
         try:
             async with aiohttp.ClientSession() as http:

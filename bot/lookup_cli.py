@@ -1,0 +1,94 @@
+"""`python -m bot import dossiers|id-cards FILE` and `python -m bot privacy purge`.
+
+Import exit codes: 0 every row stored (or unchanged), 1 some rows rejected (the valid ones are stored),
+2 the file or configuration is unusable and nothing was stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.cli import EXIT_FAILED, EXIT_OK, Command, UsageError
+from bot.config import AppConfig
+
+KINDS = {"dossiers": "dossier", "id-cards": "id_card"}
+
+
+async def _import(config: AppConfig, args: argparse.Namespace) -> int:
+    from bot.record_files import FileProblem, read_rows
+    from bot.record_input import MODELS, NATURAL_KEY, validate
+    from bot.record_sync import store_records
+    from bot.services import build_services
+    from storage.engine import create_engine
+    from storage.migrate import upgrade
+    from storage.types import utcnow
+
+    kind = KINDS[args.kind]
+    services = build_services(config)
+    if services.hasher is None:
+        raise UsageError(["privacy.hash_key is not set (set MOTCUA_PRIVACY__HASH_KEY): records cannot be "
+                          "stored without hashing their personal values"])
+    imports = config.imports
+    columns = imports.dossier_columns if kind == "dossier" else imports.id_card_columns
+    labels = imports.dossier_statuses if kind == "dossier" else imports.id_card_statuses
+    required = [name for name, f in MODELS[kind].model_fields.items() if f.is_required()]
+    path = Path(args.file)
+    try:
+        headers, rows = read_rows(path, columns, required, NATURAL_KEY[kind])
+    except FileProblem as e:
+        raise UsageError([str(e)]) from None
+    valid, problems, duplicates = validate(kind, rows, labels, item_name="row")
+    engine = create_engine(config.database.url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            report = await store_records(conn, kind, [r for _, r in valid], services, f"import:{path.name}", utcnow())
+    finally:
+        await engine.dispose()
+    for row, first in duplicates:
+        print(f"row {row}: same as row {first}, skipped")
+    for p in problems:
+        where = f"{headers.get(p.field, p.field)!r} ({p.field})" if p.field else "row"
+        print(f"row {p.item}: {where}: {p.reason}", file=sys.stderr)
+    rejected = len({p.item for p in problems})
+    print(f"{args.kind}: {len(rows)} rows read: {report.inserted} new, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {len(duplicates)} duplicates skipped, {rejected} rejected; "
+          f"{report.notified} notifications queued")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:
+    from bot.privacy import purge_expired
+    from storage.engine import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(config.database.url)
+    try:
+        await upgrade(engine)
+        counts = await purge_expired(engine, config.privacy)
+    finally:
+        await engine.dispose()
+    print(f"purged {counts['dossier']} dossiers and {counts['id_card']} căn cước results finished more than "
+          f"{config.privacy.record_retention_days} days ago, and {counts['audit']} audit rows older than "
+          f"{config.privacy.audit_retention_days} days; {counts['inbox']} messages, {counts['replies']} replies "
+          f"and {counts['unanswered']} unanswered questions older than "
+          f"{config.privacy.conversation_retention_days} days")
+    return EXIT_OK
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", choices=list(KINDS), help="what the file holds")
+    p.add_argument("file", help="a .csv (UTF-8) or .xlsx export; headers are mapped in [imports]")
+
+
+def _privacy_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("privacy_command", choices=["purge"],
+                   help="purge: delete lookup records and audit rows past their retention period")
+
+
+COMMANDS = [
+    Command("import", "load dossiers or căn cước results from a one-stop or police export", _import_args, _import),
+    Command("privacy", "personal data kept for lookups", _privacy_args, _privacy),
+]

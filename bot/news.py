@@ -1,0 +1,36 @@
+"""Creating local news articles — the one implementation behind `python -m bot news add` and
+`POST /api/v1/news`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.announcements import InvalidInput, http_url
+from bot.config import AppConfig
+from storage import news as store
+
+
+class NewsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=20000)
+    category: str = Field(min_length=1, description="a topic slug from the configuration")
+    image_url: str | None = None
+    link: str | None = None
+    published_at: AwareDatetime | None = None  # default: now
+    created_by: str = Field(min_length=1, max_length=100)
+
+    _urls = field_validator("image_url", "link")(http_url)
+
+
+async def add(engine: AsyncEngine, config: AppConfig, spec: NewsIn, now: datetime) -> int:
+    topics = {t.slug for t in config.topics}
+    if spec.category not in topics:
+        raise InvalidInput([f"category: unknown topic {spec.category!r} (known: {', '.join(sorted(topics))})"])
+    async with engine.begin() as conn:
+        return await store.add_article(conn, {**spec.model_dump(), "published_at": spec.published_at or now,
+                                              "created_at": now})

@@ -1,0 +1,83 @@
+"""Keyed hashing of personal values, and the retention purge (a CLI command; the scheduler can call
+`purge_expired` too).
+
+HMAC-SHA256 with a secret key rather than a plain hash: a số định danh, a date of birth or four phone
+digits have so few possible values that an unkeyed hash is reversed by trying them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.lookup_config import PrivacyConfig
+from storage import queues
+from storage.lookups import LookupStore
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class KeyedHasher:
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def digest(self, purpose: str, value: str) -> str:
+        # The purpose keeps equal strings of different kinds (a code, a user id) from sharing a hash.
+        return hmac.new(self._key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
+    def id_number(self, digits: str) -> str:
+        return self.digest("id", digits)
+
+    def birth_date(self, d: date) -> str:
+        return self.digest("dob", d.isoformat())
+
+    def phone_tail(self, last4: str) -> str:
+        return self.digest("phone4", last4)
+
+    def receipt(self, receipt_no: str) -> str:
+        return self.digest("receipt", receipt_no)
+
+    def dossier_code(self, code: str) -> str:
+        return self.digest("dossier", code)
+
+    def user(self, zalo_user_id: str) -> str:
+        return self.digest("user", zalo_user_id)
+
+    @staticmethod
+    def same(a: str, b: str) -> bool:
+        return hmac.compare_digest(a, b)
+
+
+def hasher_for(config: PrivacyConfig) -> KeyedHasher | None:
+    """None when no key is configured: lookups, imports and the push API then stay off."""
+    return KeyedHasher(config.hash_key) if config.hash_key else None
+
+
+async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, now: datetime | None = None) -> dict[str, int]:
+    """Delete records finished longer ago than the retention period, audit rows past theirs, and
+    conversations past theirs."""
+    now = now or utcnow()
+    async with engine.begin() as conn:
+        counts = await LookupStore(conn).purge(now - timedelta(days=config.record_retention_days),
+                                               now - timedelta(days=config.audit_retention_days))
+        counts.update(await queues.purge_conversations(
+            conn, now - timedelta(days=config.conversation_retention_days)))
+    return counts
+
+
+async def purge_periodically(engine: AsyncEngine, config: PrivacyConfig, every_seconds: float) -> None:
+    """Retention runs by itself; running it in several processes at once is harmless (plain deletes)."""
+    while True:
+        try:
+            counts = await purge_expired(engine, config)
+            if any(counts.values()):
+                log.info("retention purge: %s", counts)
+        except Exception as e:
+            log.error("retention purge failed: %s", type(e).__name__)
+        await asyncio.sleep(every_seconds)

@@ -1,0 +1,72 @@
+"""Storing validated records (from an import or the push API) and telling opted-in residents about
+status changes, in one transaction: the outbox rows commit with the change or not at all.
+
+Notification keys name the record, the new status, when it changed and the opt-in, so a retry or a
+re-import never sends one twice; the sender marks residents outside Zalo's window as unreachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.record_input import DossierIn, IdCardIn
+from bot.services import Services
+from flows.lookup_answers import notification, office_hours
+from storage import queues
+from storage.lookups import LookupStore, StatusChange
+
+NOTIFICATION_PRIORITY = 5  # after conversation replies (0), before broadcasts (10)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    inserted: int
+    updated: int
+    unchanged: int
+    notified: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+                "notified": self.notified}
+
+
+async def store_records(conn: AsyncConnection, kind: str, records: Sequence[DossierIn | IdCardIn],
+                        services: Services, source: str, now: datetime) -> SyncReport:
+    hasher = services.hasher
+    if hasher is None:
+        raise RuntimeError("privacy.hash_key is not configured")
+    store = LookupStore(conn)
+    result = await store.upsert(kind, [r.to_row(hasher, source[:100]) for r in records], now)
+    notified = await _notify(conn, store, kind, result.changes, services, now)
+    return SyncReport(result.inserted, result.updated, result.unchanged, notified)
+
+
+async def _notify(conn: AsyncConnection, store: LookupStore, kind: str, changes: list[StatusChange],
+                  services: Services, now: datetime) -> int:
+    by_record = {c.record_id: c for c in changes}
+    optins = await store.optins_for(kind, list(by_record))
+    if not optins:
+        return 0
+
+    def text(key: str, **values: str) -> str:
+        return services.texts.get(key, **{**services.text_defaults, **values})
+
+    hours = office_hours(text, services.commune.office_hours)
+    rows: list[dict[str, Any]] = []
+    records = {rid: await store.record(kind, rid) for rid in {o.record_id for o in optins}}
+    for optin in optins:
+        change, record = by_record[optin.record_id], records[optin.record_id]
+        stamp = int(change.changed_at.timestamp())
+        rows.append({
+            "idempotency_key": f"notify:{kind}:{record.id}:{change.status}:{stamp}:{optin.id}",
+            "zalo_user_id": optin.zalo_user_id, "replies": [notification(text, kind, record, hours).to_dict()],
+            "parts_sent": 0, "priority": NOTIFICATION_PRIORITY, "source": "notification", "status": "pending",
+            "attempts": 0, "next_attempt_at": now, "created_at": now,
+        })
+    await queues.enqueue(conn, rows)
+    return len(rows)

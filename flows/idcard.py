@@ -1,0 +1,122 @@
+"""Căn cước result lookup: consent first (nothing typed before "Đồng ý" is read), then the receipt number
+or the số định danh, then the date of birth; the answer gives the status, pickup place and date only,
+identifiers masked, and says that cards are issued by the police.
+
+The số định danh is kept in the conversation only as its keyed hash; the date of birth is never kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flows.base import Conversation, Flow, Incoming, Step, payload
+from flows.context import TurnContext
+from flows.lookup_answers import card_ident, card_status
+from flows.lookup_common import (
+    audit,
+    failed,
+    locked_step,
+    optin_command,
+    ready,
+    refuse_if_locked,
+    stop_command,
+    unavailable,
+)
+from flows.menu import back_button
+from flows.record_values import find_date, normalise_receipt
+from flows.replies import Button, Text
+from storage.records import CONSENT, FOUND, MISMATCH, NOT_FOUND
+
+KIND = "id_card"
+_ID_NUMBER = re.compile(r"0\d{11}")
+
+
+def _consent_step(ctx: TurnContext, key: str) -> Step:
+    privacy = ctx.services.config.privacy
+    buttons = (Button(ctx.text("idcard_consent_button"), payload=payload("idcard", "consent")),
+               Button(ctx.text("idcard_decline_button"), payload=payload("idcard", "decline")))
+    text = ctx.text(key, audit_days=str(privacy.audit_retention_days), record_days=str(privacy.record_retention_days))
+    return Step([Text(text, buttons)], next=Conversation("idcard", "consent"))
+
+
+async def _start(ctx: TurnContext, _arg: str) -> Step:
+    # The argument (the resident's first message) is deliberately not read: no consent yet.
+    if not ready(ctx):
+        return unavailable(ctx)
+    if (refused := await refuse_if_locked(ctx, KIND)) is not None:
+        return refused
+    return _consent_step(ctx, "idcard_consent")
+
+
+async def _on_consent(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
+    if msg.kind != "text" or not re.search(r"\d", msg.text):
+        return None  # something unrelated: the bot's general understanding answers
+    return _consent_step(ctx, "idcard_need_consent")
+
+
+async def _consent(ctx: TurnContext, _arg: str) -> Step:
+    if not ready(ctx):
+        return unavailable(ctx)
+    if (refused := await refuse_if_locked(ctx, KIND)) is not None:
+        return refused
+    await audit(ctx, KIND, CONSENT)  # proof of consent: who and when, nothing else
+    return Step([Text(ctx.text("idcard_ask_key"))], next=Conversation("idcard", "key"))
+
+
+async def _decline(ctx: TurnContext, _arg: str) -> Step:
+    return Step([Text(ctx.text("idcard_declined"), (back_button(ctx),))])
+
+
+async def _on_key(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
+    if msg.kind != "text":
+        return None
+    if not re.search(r"\d", msg.text):
+        return None
+    compact = re.sub(r"[\s.\-]", "", msg.text)
+    if _ID_NUMBER.fullmatch(compact):
+        data = {"by": "id", "key": ctx.services.hasher.id_number(compact)}
+    else:
+        receipt = normalise_receipt(msg.text.rpartition(":")[2])
+        if not 3 <= len(receipt) <= 64:
+            return Step([Text(ctx.text("idcard_key_unclear"))], next=conv)
+        data = {"by": "receipt", "key": receipt}
+    return Step([Text(ctx.text("idcard_ask_birth"))], next=Conversation("idcard", "birth", data))
+
+
+async def _on_birth(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
+    if msg.kind != "text":
+        return None
+    if not re.search(r"\d", msg.text):
+        return None
+    born = find_date(msg.text)
+    if born is None or not 1900 <= born.year <= ctx.now.year:
+        return Step([Text(ctx.text("idcard_birth_unclear"))], next=conv)
+    hasher, lookups = ctx.services.hasher, ctx.services.lookups
+    by_id = conv.data["by"] == "id"
+    key_hash = conv.data["key"] if by_id else hasher.receipt(conv.data["key"])
+    if (refused := await refuse_if_locked(ctx, KIND, key_hash)) is not None:
+        return refused
+    if by_id:
+        rows = await lookups.cards_by_id_hash(conv.data["key"])
+    else:
+        rows = [r for r in [await lookups.card_by_receipt(conv.data["key"])] if r is not None]
+    birth_hash = hasher.birth_date(born)
+    row = next((r for r in rows if hasher.same(r.birth_date_hash, birth_hash)), None)
+    if row is None:
+        left = await failed(ctx, KIND, MISMATCH if rows else NOT_FOUND, key_hash)
+        if left == 0:
+            return locked_step(ctx)
+        return Step([Text(ctx.text("idcard_mismatch", left=str(left)))], next=Conversation("idcard", "key"))
+    await audit(ctx, KIND, FOUND, key_hash, row.id)
+    answer = ctx.text("idcard_answer", ident=card_ident(ctx.text, row, by_id), status=card_status(ctx.text, row))
+    buttons = (Button(ctx.text("lookup_notify_button"), payload=payload("idcard", "notify", str(row.id))),
+               back_button(ctx))
+    return Step([Text(answer, buttons)])
+
+
+IDCARD = Flow(
+    "idcard",
+    states={"consent": _on_consent, "key": _on_key, "birth": _on_birth},
+    commands={"start": _start, "consent": _consent, "decline": _decline,
+              "notify": optin_command(KIND), "stop": stop_command(KIND)},
+)
