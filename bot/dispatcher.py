@@ -15,6 +15,7 @@ from bot.zalo.events import ZaloEvent
 from flows.base import Conversation, Incoming, Step, payload
 from flows.context import TurnContext
 from flows.menu import menu_step
+from flows.privacy import ERASE_COMMAND, ERASE_WORDS
 from flows.registry import FlowRegistry
 from flows.replies import Text
 from handlers.messages import MENU_WORDS
@@ -105,6 +106,8 @@ async def handoff_pause(turn: Turn, nxt: Next) -> Step:
     if until is None or turn.ctx.now >= until or turn.incoming.kind not in USER_FAMILIES:
         return await nxt(turn)
     text = turn.incoming.text.strip()
+    if text == ERASE_COMMAND or turn.ctx.services.simplify(text) in ERASE_WORDS:
+        return await nxt(turn)  # a data-protection right is honoured even while staff have the chat
     if text == payload("menu", "show") or turn.ctx.services.simplify(text) in MENU_WORDS:
         turn.ctx.resident.handoff_until = None
         return menu_step(turn.ctx, lead=turn.ctx.text("handoff_resume"))

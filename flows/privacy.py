@@ -17,6 +17,9 @@ ERASE_WORDS = frozenset({"xoa du lieu cua toi", "xoa du lieu", "xoa het du lieu 
 
 async def _erase(ctx: TurnContext, _arg: str) -> Step:
     await ctx.services.lookups.erase_resident(ctx.zalo_user_id)
+    household = await ctx.services.households.get(ctx.zalo_user_id)
+    if household is not None:  # the name, phone and address shared through Zalo's form go too
+        await ctx.services.households.clear_contact(household.resident_id, ctx.now)
     hasher = ctx.services.hasher
     if hasher is not None:  # the request itself is on record, without the Zalo user id
         await ctx.services.lookups.audit(zalo_user_id=None, user_ref=hasher.user(ctx.zalo_user_id), kind="privacy",

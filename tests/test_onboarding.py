@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from tests.broadcast_kit import Clock, sections
 from tests.kit import BotHarness, texts
 
@@ -82,3 +84,23 @@ async def test_contact_details_can_be_deleted(db_url: str) -> None:
         await chat.click("Thông tin liên hệ")
         deleted = await chat.click("Xóa thông tin liên hệ")
         assert "Đã xóa" in texts(deleted) and "Thông tin liên hệ: chưa chia sẻ" in texts(deleted)
+
+
+async def test_erasure_clears_the_shared_contact_even_during_a_handoff(db_url: str) -> None:
+    async with BotHarness.start(db_url, clock=Clock(), **sections()) as bot:
+        chat = bot.resident("u1")
+        await chat.follow()
+        await chat.click("Vạn Lăng")
+        await chat.say("5")
+        await chat.click("Đồng ý chia sẻ")
+        await chat.send(*bot.events.submit_info("u1", name="Trần Thị Bình", phone="0905123456", address="Tổ 2"))
+        await chat.say("gặp cán bộ")  # staff have the conversation: the bot is quiet
+        assert await chat.say("alo") == []
+        erased = await chat.say("xóa dữ liệu của tôi")
+        assert "Đã xóa dữ liệu của bạn" in texts(erased)
+        await chat.say("menu")  # back from the handoff
+        summary = texts(await chat.say("cài đặt nhận tin"))
+        assert "Thông tin liên hệ:" in summary and "Thông tin liên hệ: đã chia sẻ" not in summary
+        async with bot.runtime.engine.connect() as conn:
+            row = (await conn.execute(text("SELECT name, phone, address FROM households"))).one()
+        assert tuple(row) == (None, None, None)
