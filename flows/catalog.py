@@ -6,13 +6,14 @@ problem, each naming the procedure slug and the field path, so an admin can fix 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
+
+from flows.tomlfile import read_toml
 
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("default") / "catalog.toml"
 
@@ -178,11 +179,4 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
 
 
 def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError([f"catalog: {path.name}: file not found"]) from None
-    except tomllib.TOMLDecodeError as e:
-        raise CatalogError([f"catalog: {path.name}: not valid TOML: {e}"]) from None
-    return build_catalog(data)
+    return build_catalog(read_toml(path, CatalogError, "catalog"))

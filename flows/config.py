@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from flows.tomlfile import read_toml
 
 DEFAULT_DIR = Path(__file__).with_name("default")
 
@@ -55,25 +56,16 @@ class FlowConfigError(Exception):
         self.problems = problems
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FlowConfigError([f"{path.name}: file not found"]) from None
-    except tomllib.TOMLDecodeError as e:
-        raise FlowConfigError([f"{path.name}: not valid TOML: {e}"]) from None
-
-
 def load_texts(folder: Path | None = None) -> FlowTexts:
     """texts.toml holds the core texts and the menu; each feature may add a texts-<feature>.toml whose
     [texts] keys are merged in (a key defined twice is an error naming both files)."""
     folder = folder or DEFAULT_DIR
-    data = _read_toml(folder / "texts.toml")
+    data = read_toml(folder / "texts.toml", FlowConfigError)
     merged: dict[str, Any] = dict(data.get("texts") or {})
     origin = dict.fromkeys(merged, "texts.toml")
     problems = []
     for extra in sorted(folder.glob("texts-*.toml")):
-        for key, value in (_read_toml(extra).get("texts") or {}).items():
+        for key, value in (read_toml(extra, FlowConfigError).get("texts") or {}).items():
             if key in merged:
                 problems.append(f"{extra.name}: texts.{key}: already defined in {origin[key]}")
             merged[key], origin[key] = value, extra.name

@@ -7,13 +7,13 @@ one line per problem, like the catalog loader.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from flows.catalog import FieldSlug
+from flows.tomlfile import read_toml
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent / "default" / "lexicon.toml"
 
@@ -139,11 +139,4 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
 
 
 def load_lexicon(path: Path | str = DEFAULT_LEXICON_PATH) -> Lexicon:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LexiconError([f"lexicon: {path.name}: file not found"]) from None
-    except tomllib.TOMLDecodeError as e:
-        raise LexiconError([f"lexicon: {path.name}: not valid TOML: {e}"]) from None
-    return build_lexicon(data)
+    return build_lexicon(read_toml(path, LexiconError, "lexicon"))
