@@ -153,20 +153,21 @@ class AnnouncementJobs:
     """The scheduler's handler for announcement jobs: a due occurrence becomes a run to expand."""
 
     async def fire(self, conn: AsyncConnection, ref_id: int, due_at: datetime, now: datetime) -> None:
-        row = await store.get_announcement(conn, ref_id)
-        if row is None or row.status == "cancelled":
-            return
-        await store.create_run(conn, ref_id, due_at, "expanding", now)
-        if not row.repeat:
-            await store.set_announcement(conn, ref_id, status="started")
+        await self._record_run(conn, ref_id, due_at, now, run_status="expanding", once_status="started")
 
     async def missed(self, conn: AsyncConnection, ref_id: int, due_at: datetime, now: datetime) -> None:
+        await self._record_run(conn, ref_id, due_at, now, run_status="missed", once_status="missed")
+
+    @staticmethod
+    async def _record_run(conn: AsyncConnection, ref_id: int, due_at: datetime, now: datetime, *,
+                          run_status: str, once_status: str) -> None:
+        """One occurrence becomes a run; a one-off announcement takes the run's outcome as its status."""
         row = await store.get_announcement(conn, ref_id)
         if row is None or row.status == "cancelled":
             return
-        await store.create_run(conn, ref_id, due_at, "missed", now)
+        await store.create_run(conn, ref_id, due_at, run_status, now)
         if not row.repeat:
-            await store.set_announcement(conn, ref_id, status="missed")
+            await store.set_announcement(conn, ref_id, status=once_status)
 
 
 # --- reporting ---------------------------------------------------------------------------------------
