@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot import api, broadcast_api, lookup_api
 from bot.broadcaster import build_broadcasting
-from bot.config import AppConfig
+from bot.config import AppConfig, ZaloConfig
 from bot.dispatcher import Dispatcher, default_middlewares
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
@@ -57,6 +57,11 @@ WEBHOOK = web.AppKey("webhook", ZaloWebhook)
 FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = (lookup_api.add_routes, broadcast_api.add_routes)
 
 
+def zalo_client(http: aiohttp.ClientSession, z: ZaloConfig) -> ZaloClient:
+    return ZaloClient(http, api_base_url=z.api_base_url, oauth_base_url=z.oauth_base_url, app_id=z.app_id,
+                      app_secret=z.app_secret, timeout=z.request_timeout_seconds)
+
+
 class StartupError(Exception):
     """The service cannot start; the message says what to do."""
 
@@ -83,8 +88,7 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     metrics = Metrics()
     http = aiohttp.ClientSession()
     z = config.zalo
-    client = ZaloClient(http, api_base_url=z.api_base_url, oauth_base_url=z.oauth_base_url, app_id=z.app_id,
-                        app_secret=z.app_secret, timeout=z.request_timeout_seconds)
+    client = zalo_client(http, z)
     tokens = TokenManager(engine, client, metrics, refresh_margin=timedelta(seconds=z.refresh_before_expiry_seconds))
     if z.access_token and z.refresh_token:
         await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,21 +16,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cli import EXIT_OK, Command, UsageError, config_option
+from bot.cli import EXIT_OK, Command, UsageError, config_option, migrated_engine
 from bot.config import AppConfig
-
-
-@asynccontextmanager
-async def _engine(config: AppConfig) -> AsyncIterator[AsyncEngine]:
-    from storage.engine import create_engine
-    from storage.migrate import upgrade
-
-    engine = create_engine(config.database.url)
-    try:
-        await upgrade(engine)
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 def _local(value: str | None, config: AppConfig, flag: str) -> str | None:
@@ -89,7 +74,7 @@ async def _news(config: AppConfig, args: argparse.Namespace) -> int:
     from storage import news as store
     from storage.types import utcnow
 
-    async with _engine(config) as engine:
+    async with migrated_engine(config) as engine:
         if args.news_command == "list":
             async with engine.connect() as conn:
                 rows = await store.latest(conn, offset=0, limit=args.limit)
@@ -128,7 +113,7 @@ async def _announcements(config: AppConfig, args: argparse.Namespace) -> int:
     from storage.types import utcnow
 
     now = utcnow()
-    async with _engine(config) as engine:
+    async with migrated_engine(config) as engine:
         command = args.announcements_command
         if command == "create":
             spec = _validate(ann.AnnouncementIn, {

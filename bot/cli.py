@@ -13,9 +13,12 @@ import gc
 import importlib
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
@@ -38,6 +41,20 @@ class UsageError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+@asynccontextmanager
+async def migrated_engine(config: AppConfig) -> AsyncIterator[AsyncEngine]:
+    """The configured database, brought up to date, for one command."""
+    from storage.engine import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(config.database.url)
+    try:
+        await upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def fail(prefix: str, lines: list[str], code: int = EXIT_USAGE) -> int:
@@ -111,47 +128,32 @@ async def _check_config(config: AppConfig, args: argparse.Namespace) -> int:
 
 
 async def _db(config: AppConfig, args: argparse.Namespace) -> int:
-    from storage.engine import create_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revision
 
-    engine = create_engine(config.database.url)
-    try:
-        await upgrade(engine)
+    async with migrated_engine(config) as engine:
         print(f"database at revision {await current_revision(engine)}")
-    finally:
-        await engine.dispose()
     return EXIT_OK
 
 
 async def _tokens(config: AppConfig, args: argparse.Namespace) -> int:
     import aiohttp
 
+    from bot.app import zalo_client
     from bot.metrics import Metrics
     from bot.tokens import TokenManager, mask
-    from bot.zalo.client import ZaloClient
-    from storage.engine import create_engine
-    from storage.migrate import upgrade
 
-    engine = create_engine(config.database.url)
-    try:
-        await upgrade(engine)
-        async with aiohttp.ClientSession() as http:
-            z = config.zalo
-            client = ZaloClient(http, api_base_url=z.api_base_url, oauth_base_url=z.oauth_base_url,
-                                app_id=z.app_id, app_secret=z.app_secret)
-            manager = TokenManager(engine, client, Metrics(), refresh_margin=timedelta(0))
-            if args.tokens_command == "set":
-                await manager.set_pair(args.access_token, args.refresh_token, timedelta(seconds=args.expires_in))
-                print("token pair stored")
-            state = await manager.read()
-            if state is None:
-                print("no token pair stored")
-                return EXIT_FAILED
-            print(f"access token:  {mask(state.access_token)}\nrefresh token: {mask(state.refresh_token)}\n"
-                  f"expires at:    {state.expires_at.isoformat()} (UTC)\ngeneration:    {state.generation}")
-            return EXIT_OK
-    finally:
-        await engine.dispose()
+    async with migrated_engine(config) as engine, aiohttp.ClientSession() as http:
+        manager = TokenManager(engine, zalo_client(http, config.zalo), Metrics(), refresh_margin=timedelta(0))
+        if args.tokens_command == "set":
+            await manager.set_pair(args.access_token, args.refresh_token, timedelta(seconds=args.expires_in))
+            print("token pair stored")
+        state = await manager.read()
+    if state is None:
+        print("no token pair stored")
+        return EXIT_FAILED
+    print(f"access token:  {mask(state.access_token)}\nrefresh token: {mask(state.refresh_token)}\n"
+          f"expires at:    {state.expires_at.isoformat()} (UTC)\ngeneration:    {state.generation}")
+    return EXIT_OK
 
 
 async def _api(config: AppConfig, args: argparse.Namespace) -> int:

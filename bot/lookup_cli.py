@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import EXIT_FAILED, EXIT_OK, Command, UsageError
+from bot.cli import EXIT_FAILED, EXIT_OK, Command, UsageError, migrated_engine
 from bot.config import AppConfig
 
 KINDS = {"dossiers": "dossier", "id-cards": "id_card"}
@@ -21,8 +21,6 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.record_input import MODELS, NATURAL_KEY, validate
     from bot.record_sync import store_records
     from bot.services import build_services
-    from storage.engine import create_engine
-    from storage.migrate import upgrade
     from storage.types import utcnow
 
     kind = KINDS[args.kind]
@@ -40,13 +38,8 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
     except FileProblem as e:
         raise UsageError([str(e)]) from None
     valid, problems, duplicates = validate(kind, rows, labels, item_name="row")
-    engine = create_engine(config.database.url)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            report = await store_records(conn, kind, [r for _, r in valid], services, f"import:{path.name}", utcnow())
-    finally:
-        await engine.dispose()
+    async with migrated_engine(config) as engine, engine.begin() as conn:
+        report = await store_records(conn, kind, [r for _, r in valid], services, f"import:{path.name}", utcnow())
     for row, first in duplicates:
         print(f"row {row}: same as row {first}, skipped")
     for p in problems:
@@ -61,15 +54,9 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
 
 async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.privacy import purge_expired
-    from storage.engine import create_engine
-    from storage.migrate import upgrade
 
-    engine = create_engine(config.database.url)
-    try:
-        await upgrade(engine)
+    async with migrated_engine(config) as engine:
         counts = await purge_expired(engine, config.privacy)
-    finally:
-        await engine.dispose()
     print(f"purged {counts['dossier']} dossiers and {counts['id_card']} căn cước results finished more than "
           f"{config.privacy.record_retention_days} days ago, and {counts['audit']} audit rows older than "
           f"{config.privacy.audit_retention_days} days; {counts['inbox']} messages, {counts['replies']} replies "
