@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from bot.zalo.errors import describe
 from flows.base import payload
 from flows.config import Texts
 from flows.replies import Button, Image, Reply, Text
+from flows.text.normalize import unaccent
 from storage import announcements as store
 from storage.queues import insert_ignoring_duplicates, outbox
 
@@ -111,16 +111,11 @@ class ZaloChannel:
                          None if f"{source}:{r.resident_id}" in new else "already queued") for r in recipients]
 
 
-def plain_ascii(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def sms_text(texts: Texts, defaults: dict[str, str], message: BroadcastMessage, max_chars: int,
              ascii_only: bool) -> str:
     text = texts.get("sms_message", **{**defaults, "title": message.title, "text": " ".join(message.text.split())})
     if ascii_only:
-        text = plain_ascii(text)
+        text = unaccent(text)
     return text if len(text) <= max_chars else text[:max_chars - 3].rstrip() + "..."
 
 

@@ -106,9 +106,10 @@ async def handoff_pause(turn: Turn, nxt: Next) -> Step:
     if until is None or turn.ctx.now >= until or turn.incoming.kind not in USER_FAMILIES:
         return await nxt(turn)
     text = turn.incoming.text.strip()
-    if text == ERASE_COMMAND or turn.ctx.services.simplify(text) in ERASE_WORDS:
+    simple = turn.ctx.services.simplify(text)
+    if text == ERASE_COMMAND or simple in ERASE_WORDS:
         return await nxt(turn)  # a data-protection right is honoured even while staff have the chat
-    if text == payload("menu", "show") or turn.ctx.services.simplify(text) in MENU_WORDS:
+    if text == payload("menu", "show") or simple in MENU_WORDS:
         turn.ctx.resident.handoff_until = None
         return menu_step(turn.ctx, lead=turn.ctx.text("handoff_resume"))
     return Step([], next=turn.conv)

@@ -10,7 +10,6 @@ import asyncio
 import functools
 import logging
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from bot.privacy import KeyedHasher, hasher_for
 from flows.catalog import Catalog, CatalogError, load_catalog
 from flows.config import DEFAULT_DIR, FlowConfigError, FlowTexts, load_texts
 from flows.text.lexicon import LexiconError, load_lexicon
+from flows.text.normalize import unaccent
 from flows.text.understand import Understander, Understanding, decide
 from storage.households import HouseholdRepo
 from storage.lookups import LookupStore
@@ -34,9 +34,7 @@ _DIGIT_RUNS = re.compile(r"\d[\d ./-]{5,}\d")  # "/" too: dates of birth
 
 def simplify(text: str) -> str:
     """Lower case, no accents (đ → d), single spaces: for matching fixed command words."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", unaccent(text.lower())).split())
 
 
 def mask_digits(text: str) -> str:

@@ -36,9 +36,10 @@ async def handle_text(
     text = msg.text.strip()
     if parse_payload(text) is not None:
         return await run_command(ctx, flows, text, "")
-    if ctx.services.simplify(text) in MENU_WORDS:
+    simple = ctx.services.simplify(text)
+    if simple in MENU_WORDS:
         return menu_step(ctx)
-    if ctx.services.simplify(text) in ERASE_WORDS:  # a data-protection right: honoured in any state
+    if simple in ERASE_WORDS:  # a data-protection right: honoured in any state
         return await run_command(ctx, flows, ERASE_COMMAND, "")
     if conv is not None:
         flow = flows.get(conv.flow)

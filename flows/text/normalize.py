@@ -72,10 +72,14 @@ def spelling_variants(word: str) -> tuple[str, ...]:
     return tuple(v for v in dict.fromkeys(out) if v != word and is_syllable(v))
 
 
-@lru_cache(maxsize=65536)
-def strip_accents(word: str) -> str:
-    nfd = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+def unaccent(text: str) -> str:
+    """Vietnamese without tone or vowel marks (đ → d), case kept: "Đăng ký" → "Dang ky"."""
+    nfd = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in nfd if not unicodedata.combining(ch))
+
+
+# Per word on the understanding hot path, where the same words recur: cached.
+strip_accents = lru_cache(maxsize=65536)(unaccent)
 
 
 def _place_tone(base: str, tone: str) -> str:
