@@ -20,6 +20,3 @@ class FlowRegistry:
             return None
         flow = self._flows.get(parsed[0])
         return None if flow is None else flow.commands.get(parsed[1])
-
-    def has_command(self, payload_text: str) -> bool:
-        return self.command(payload_text) is not None

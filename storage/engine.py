@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
 
@@ -67,7 +67,3 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             raise sa_exc.DBAPIError.instance("BEGIN IMMEDIATE", None, e, sqlite3.Error) from e
 
     return engine
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)

@@ -184,11 +184,6 @@ async def finish_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -
         )
 
 
-async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    q = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
-    return (await conn.execute(q)).scalar_one_or_none()
-
-
 async def purge_conversations(conn: AsyncConnection, before: datetime) -> dict[str, int]:
     """Delete residents' finished messages (what they wrote, what the bot answered) older than `before`."""
     from storage.models import UnansweredMessage
