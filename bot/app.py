@@ -21,7 +21,7 @@ from bot.metrics import Metrics
 from bot.privacy import purge_periodically
 from bot.ratelimit import RateLimiter
 from bot.runtime import RUNTIME, Runtime
-from bot.sender import RenderLimits, Sender, replies_only
+from bot.sender import RenderLimits, Sender, history_skew, replies_only
 from bot.services import build_services
 from bot.tokens import TokenManager
 from bot.webhook import ZaloWebhook
@@ -97,7 +97,8 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     sender = Sender(engine, client, tokens, RateLimiter(z.send_rate_per_second), metrics,
                     batch_size=w.sender_batch_size, concurrency=w.sender_concurrency,
                     lease=timedelta(seconds=w.send_lease_seconds), max_attempts=w.max_send_attempts,
-                    limits=RenderLimits(z.max_text_chars, z.max_buttons), clock=clock, lane=replies_only)
+                    limits=RenderLimits(z.max_text_chars, z.max_buttons), clock=clock, lane=replies_only,
+                    history_skew=history_skew(z))
     worker = Worker(engine, Dispatcher(flows, default_middlewares(w.per_resident_limit_per_minute)), services,
                     metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock)
     inbox = InboxWriter(engine, on_commit=worker.wake)

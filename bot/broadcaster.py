@@ -23,7 +23,7 @@ from bot.fanout import FanOut, QuietHours, broadcast_lane, hold_broadcasts
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.scheduler import Scheduler
-from bot.sender import RenderLimits, Sender
+from bot.sender import RenderLimits, Sender, history_skew
 from bot.services import Services
 from bot.tokens import TokenManager
 from bot.zalo.client import ZaloClient
@@ -92,7 +92,7 @@ def build_broadcasting(config: AppConfig, engine: AsyncEngine, client: ZaloClien
                     concurrency=bc.send_concurrency, lease=timedelta(seconds=w.send_lease_seconds),
                     max_attempts=w.max_send_attempts, limits=RenderLimits(z.max_text_chars, z.max_buttons),
                     clock=clock, lane=broadcast_lane(QuietHours(bc.quiet_hours, config.commune.timezone)),
-                    hold=hold_broadcasts)
+                    hold=hold_broadcasts, history_skew=history_skew(z))
     channels = other_channels(config, services, http)
     fanout = FanOut(engine, ZaloChannel(engine, services.texts, services.text_defaults, clock),
                     batch_size=bc.expand_batch_size, clock=clock, on_queued=sender.wake,

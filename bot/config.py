@@ -57,6 +57,11 @@ class ZaloConfig(_Section):
     refresh_before_expiry_seconds: int = Field(3600, ge=0)
     max_text_chars: int = Field(2000, ge=100)
     max_buttons: int = Field(5, ge=1)
+    # After a crash mid-send, read the conversation history (GET /v2.0/oa/conversation) before sending a
+    # message again, so Zalo never gets it twice. Off: at-least-once (a crash may duplicate a few).
+    check_history_after_crash: bool = True
+    # How far Zalo's message times may run behind ours when matching that history.
+    history_clock_skew_seconds: float = Field(5.0, ge=0)
 
 
 class ThonConfig(_Section):

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.zalo.signature import sign_header
 
 SEND_PATH = "/v3.0/oa/message/cs"
+CONVERSATION_PATH = "/v2.0/oa/conversation"
 TOKEN_PATH = "/v4/oa/access_token"
 
 # Error bodies. -216 and -100 are documented send codes; the OAuth codes other than -14014 are
@@ -59,11 +60,15 @@ class _Injection:
     value: Any  # error code, HTTP status or delay in seconds
     remaining: int
     user_id: str | None = None
-    route: str = "send"  # "send" or "token"
+    route: str = "send"  # "send", "token" or "conversation"
 
 
 def _json(obj: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(obj), status=status, content_type="application/json")
+
+
+def _message_id(seq: int) -> str:
+    return f"fakemsg{seq:012d}"
 
 
 def _buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -96,6 +101,7 @@ class FakeZalo:
 
     def _clear(self) -> None:
         self.received: list[Received] = []
+        self._by_user: dict[str, list[Received]] = {}
         self.refresh_calls = 0
         self.errors_injected = 0
         self.delays_injected = 0
@@ -119,7 +125,7 @@ class FakeZalo:
         self._codes_inj.append(_Injection(code, times, user_id))
 
     def inject_http_status(self, status: int, times: int = 1, route: str = "send") -> None:
-        """The next `times` requests on `route` ("send" or "token") answer with this HTTP status."""
+        """The next `times` requests on `route` answer with this HTTP status ("send", "token" or "conversation")."""
         self._http_inj.append(_Injection(status, times, route=route))
 
     def inject_delay(self, seconds: float, times: int = 1, route: str = "send") -> None:
@@ -138,7 +144,7 @@ class FakeZalo:
         self._valid_access.clear()
 
     def messages_for(self, user_id: str) -> list[Received]:
-        return [r for r in self.received if r.user_id == user_id]
+        return list(self._by_user.get(user_id, ()))
 
     def stats(self) -> dict[str, Any]:
         return {"received": len(self.received), "refresh_calls": self.refresh_calls,
@@ -183,6 +189,7 @@ class FakeZalo:
         rec = Received(self._seq, user_id, body, text if isinstance(text, str) else None,
                        _buttons_of(message), token, time.time())
         self.received.append(rec)
+        self._by_user.setdefault(user_id, []).append(rec)
         if self._waiters:  # skip the lock when nobody waits (benchmarks)
             cond = self._condition()
             async with cond:
@@ -243,7 +250,25 @@ class FakeZalo:
         rec = await self._record(user_id, body, token)
         self.codes[0] += 1
         return _json({"error": 0, "message": "Success",
-                      "data": {"message_id": f"fakemsg{rec.seq:012d}", "user_id": user_id}})
+                      "data": {"message_id": _message_id(rec.seq), "user_id": user_id}})
+
+    async def _handle_conversation(self, request: web.Request) -> web.Response:
+        """The OA's messages to one user, newest first, as Zalo lists a conversation (at most 10 a page)."""
+        early = await self._before("conversation")
+        if early is not None:
+            return early
+        if request.headers.get("access_token", "") not in self._valid_access:
+            return _json({"error": ERR_INVALID_TOKEN, "message": "Access token is invalid"})
+        try:
+            spec = orjson.loads(request.query.get("data", ""))
+            user_id, offset, count = str(spec["user_id"]), int(spec.get("offset", 0)), int(spec.get("count", 10))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return _json({"error": ERR_INVALID_PARAM, "message": "data: user_id, offset, count expected"})
+        newest_first = self._by_user.get(user_id, [])[::-1][offset:offset + min(count, 10)]
+        return _json({"error": 0, "message": "Success", "data": [
+            {"src": 0, "time": int(r.at * 1000), "type": "text" if r.text is not None else "template",
+             "message": r.text, "message_id": _message_id(r.seq), "from_id": "oa", "to_id": r.user_id}
+            for r in newest_first]})
 
     async def _handle_token(self, request: web.Request) -> web.Response:
         self.refresh_calls += 1
@@ -342,6 +367,7 @@ class FakeZalo:
         app = web.Application()
         app.router.add_post(SEND_PATH, self._handle_send)
         app.router.add_post(TOKEN_PATH, self._handle_token)
+        app.router.add_get(CONVERSATION_PATH, self._handle_conversation)
         app.router.add_get("/_fake/messages", self._handle_messages)
         app.router.add_get("/_fake/stats", self._handle_stats)
         app.router.add_get("/_fake/wait", self._handle_wait)

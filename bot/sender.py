@@ -1,10 +1,13 @@
 """Delivers outbox messages to Zalo: claim, pace, render, send, classify, record.
 
-Delivery is at least once: a message is marked sent only after Zalo accepted it, and a sender that
-dies mid-send leaves its claim to expire so another pass sends the rest. `parts_sent` records how many
-rendered pieces already went out, so a retry resumes where it stopped instead of repeating them.
-Outcomes are committed while the batch is still sending, and a send slot is freed only once its outcome
-is committed: a crash can make at most `concurrency` messages go out twice.
+A message is marked sent only after Zalo accepted it, and a sender that dies mid-send leaves its claim to
+expire so another pass sends the rest. `parts_sent` records how many rendered pieces already went out, so
+a retry resumes where it stopped instead of repeating them. Outcomes are committed while the batch is
+still sending, and a send slot is freed only once its outcome is committed: a crash leaves at most
+`concurrency` messages in doubt (accepted by Zalo, perhaps, but not recorded). Zalo's send API takes no
+idempotency key, so before sending an in-doubt message again the sender reads the resident's conversation
+history and counts the parts Zalo already has: nothing is lost and nothing goes out twice. When the history
+cannot be read, it sends again (a duplicate beats a loss).
 
 Senders can be given a lane (a priority window): the service runs one for replies and notifications and
 one, paced at the broadcast rate, for announcements, so a resident's reply never waits behind a broadcast.
@@ -23,6 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.background import PollingLoop
+from bot.config import ZaloConfig
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.tokens import TokenManager, TokenUnavailable
@@ -61,11 +65,16 @@ class RenderLimits:
     max_buttons: int = 5
 
 
+def history_skew(z: ZaloConfig) -> timedelta | None:
+    """How far back to look in the conversation history for an in-doubt message; None: don't look."""
+    return timedelta(seconds=z.history_clock_skew_seconds) if z.check_history_after_crash else None
+
+
 class Sender(PollingLoop):
     def __init__(self, engine: AsyncEngine, client: ZaloClient, tokens: TokenManager, limiter: RateLimiter,
                  metrics: Metrics, *, batch_size: int, concurrency: int, lease: timedelta, max_attempts: int,
                  limits: RenderLimits, clock: Callable[[], datetime] = utcnow, lane: Lane = all_priorities,
-                 hold: Hold | None = None) -> None:
+                 hold: Hold | None = None, history_skew: timedelta | None = None) -> None:
         super().__init__()
         self._engine = engine
         self._client = client
@@ -80,6 +89,7 @@ class Sender(PollingLoop):
         self._clock = clock
         self._lane = lane
         self._hold = hold
+        self._history_skew = history_skew
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were worked on."""
@@ -159,6 +169,8 @@ class Sender(PollingLoop):
                   for body in render(reply_from_dict(reply), row.zalo_user_id, max_text=self._limits.max_text,
                                      max_buttons=self._limits.max_buttons)]
         sent, msg_id, refreshed = row.parts_sent, row.zalo_msg_id, False
+        if row.in_doubt_since is not None and self._history_skew is not None:
+            sent, msg_id = await self._parts_zalo_has(row, bodies)
         while sent < len(bodies):
             try:
                 token = await self._tokens.current()
@@ -183,6 +195,32 @@ class Sender(PollingLoop):
             return _finish(row, TERMINAL[result.disposition], sent, row.next_attempt_at, result.code,
                            f"{describe(result.code)}: {result.message}")
         return _finish(row, "sent", sent, row.next_attempt_at, None, None, sent_at=self._clock(), msg_id=msg_id)
+
+    async def _parts_zalo_has(self, row: Any, bodies: list[dict[str, Any]]) -> tuple[int, str | None]:
+        """(parts sent, last message id) of an in-doubt message, counting the parts its dead sender got
+        through: the next unsent parts, in order, among what the OA sent the resident since the doubt began.
+        Only text is compared; a part without text (an image) is sent again."""
+        sent, msg_id = row.parts_sent, row.zalo_msg_id
+        assert self._history_skew is not None
+        try:
+            token = await self._tokens.current()
+        except TokenUnavailable:
+            return sent, msg_id
+        since = row.in_doubt_since - self._history_skew
+        history = await self._client.sent_since(token, row.zalo_user_id, int(since.timestamp() * 1000))
+        if history is None:
+            log.warning("outbox %s in doubt: conversation history unreadable, sending again", row.id)
+            return sent, msg_id
+        unmatched = iter(history)
+        for body in bodies[sent:]:
+            text = body["message"].get("text")
+            found = next((m for m in unmatched if text is not None and m.text == text), None)
+            if found is None:
+                break
+            sent, msg_id = sent + 1, found.message_id or msg_id
+        log.info("outbox %s in doubt: Zalo already had %d of its %d parts", row.id, sent - row.parts_sent,
+                 len(bodies) - row.parts_sent)
+        return sent, msg_id
 
     def _retry(self, row: Any, sent: int, code: int, message: str) -> dict[str, Any]:
         if row.attempts >= self._max_attempts:

@@ -78,6 +78,10 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    # Set when a sender died holding the claim: Zalo may or may not have the message. The next sender
+    # asks Zalo's conversation history before sending again (bot/sender.py), so a crash sends nothing twice.
+    in_doubt_since: Mapped[datetime | None]
     error_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

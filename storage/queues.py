@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, literal_column, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -156,29 +156,38 @@ async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, l
         return []
     result = await conn.execute(
         update(outbox).where(outbox.c.id.in_(ids))
-        .values(status="sending", lease_until=now + lease, attempts=outbox.c.attempts + 1)
+        .values(status="sending", lease_until=now + lease, attempts=outbox.c.attempts + 1, claimed_at=now,
+                in_doubt_since=_in_doubt_since())
         .returning(outbox)
     )
     return sorted(result.all(), key=lambda r: (r.priority, r.id))
 
 
+def _in_doubt_since() -> Any:
+    """A row still "sending" when claimed again was held by a sender that died: Zalo may have the message.
+    The doubt dates from the earliest unresolved claim (SET expressions read the row's old values)."""
+    return case((outbox.c.status == "sending", func.coalesce(outbox.c.in_doubt_since, outbox.c.claimed_at)),
+                else_=outbox.c.in_doubt_since)
+
+
 async def release_claims(conn: AsyncConnection) -> int:
-    """Give back every claimed message (at start-up of the only process on SQLite: its claimers are gone)."""
+    """Give back every claimed message (at start-up of the only process on SQLite: its claimers are gone),
+    marked in doubt so the next sender checks with Zalo before sending again."""
     result = await conn.execute(update(outbox).where(outbox.c.status == "sending")
-                                .values(status="pending", lease_until=None))
+                                .values(status="pending", lease_until=None, in_doubt_since=_in_doubt_since()))
     return result.rowcount or 0
 
 
 async def finish_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     """rows: {"b_id", "status", "parts_sent", "next_attempt_at", "error_code", "error", "sent_at",
-    "zalo_msg_id"}; lease cleared."""
+    "zalo_msg_id"}; lease cleared, and any doubt resolved (the outcome says what Zalo has)."""
     if rows:
         await conn.execute(
             update(outbox).where(outbox.c.id == bindparam("b_id")).values(
                 status=bindparam("status"), parts_sent=bindparam("parts_sent"),
                 next_attempt_at=bindparam("next_attempt_at"), error_code=bindparam("error_code"),
                 error=bindparam("error"), sent_at=bindparam("sent_at"), zalo_msg_id=bindparam("zalo_msg_id"),
-                lease_until=None,
+                lease_until=None, in_doubt_since=None,
             ),
             list(rows),
         )

@@ -4,6 +4,7 @@ answered after a restart."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -81,3 +82,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_event(db_url: str, tmp_p
     answered = {m["user_id"] for m in received}
     missing = [u for u in acked if u not in answered]
     assert missing == [], f"{len(missing)} acknowledged events were never answered"
+    # Each event's reply is the menu, two parts: a message in doubt at the kill is checked against Zalo's
+    # conversation history after the restart, so none is sent twice.
+    per_user = Counter(m["user_id"] for m in received)
+    assert {u: n for u, n in per_user.items() if n != 2} == {}, "replies sent twice or cut short"

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.metrics import Metrics
@@ -15,6 +16,8 @@ from bot.ratelimit import RateLimiter
 from bot.sender import RenderLimits, Sender
 from bot.tokens import TokenManager
 from bot.zalo.client import ZaloClient
+from bot.zalo.render import render
+from flows.replies import reply_from_dict
 from storage import queues
 from storage.engine import create_engine
 from storage.models import OutboxMessage
@@ -22,8 +25,8 @@ from tests.kit import APP_ID, APP_SECRET, BotHarness
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 in Hội An
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 in Hội An
 
     def __call__(self) -> datetime:
         return self.now
@@ -40,7 +43,8 @@ def make_sender(bot: BotHarness, clock: Clock, *, engine=None, max_attempts: int
                         timeout=2.0)
     tokens = TokenManager(engine, client, rt.metrics, refresh_margin=timedelta(minutes=5), clock=clock)
     return Sender(engine, client, tokens, RateLimiter(10000), Metrics(), batch_size=50, concurrency=8,
-                  lease=timedelta(seconds=60), max_attempts=max_attempts, limits=RenderLimits(), clock=clock)
+                  lease=timedelta(seconds=60), max_attempts=max_attempts, limits=RenderLimits(), clock=clock,
+                  history_skew=timedelta(seconds=5))
 
 
 async def queue_reply(bot: BotHarness, user: str, text: str = "menu") -> None:
@@ -117,6 +121,45 @@ async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(db_url
         assert await sender.run_once() == 1
         assert [r.status for r in await outbox_rows(bot)] == ["sent"]
         assert len(bot.fake.messages_for("u1")) == 2
+
+
+async def die_mid_send(bot: BotHarness, clock: Clock, user: str, parts_through: int) -> None:
+    """What a sender killed mid-send leaves: the claim taken, some parts accepted by Zalo, nothing recorded."""
+    async with bot.runtime.engine.begin() as conn:
+        [row] = await queues.claim_outbox(conn, clock.now, timedelta(seconds=60), 10)
+    bodies = [b for r in row.replies for b in render(reply_from_dict(r), user)]
+    client = ZaloClient(bot.runtime.http, api_base_url=bot.runtime.config.zalo.api_base_url,
+                        oauth_base_url="", app_id=APP_ID, app_secret=APP_SECRET)
+    for body in bodies[:parts_through]:
+        assert (await client.send("fake-access-0", body)).ok
+
+
+@pytest.mark.parametrize("parts_through", [0, 1, 2])
+async def test_a_message_in_doubt_after_a_crash_goes_out_exactly_once(db_url: str, parts_through: int) -> None:
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")  # the menu: two parts
+        clock = Clock(datetime.now(UTC))  # matched against the fake Zalo's real-time history
+        await die_mid_send(bot, clock, "u1", parts_through)
+        clock.advance(seconds=61)  # the dead sender's lease ends
+        assert await make_sender(bot, clock).run_once() == 1
+        texts = [m.text for m in bot.fake.messages_for("u1")]
+        assert len(texts) == 2 and len(set(texts)) == 2, f"sent twice or lost: {texts}"
+        [row] = await outbox_rows(bot)
+        assert (row.status, row.parts_sent, row.in_doubt_since) == ("sent", 2, None)
+        assert row.zalo_msg_id == f"fakemsg{bot.fake.messages_for('u1')[-1].seq:012d}"
+
+
+async def test_unreadable_history_sends_again_rather_than_lose_a_message(db_url: str) -> None:
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")
+        clock = Clock(datetime.now(UTC))
+        await die_mid_send(bot, clock, "u1", parts_through=1)
+        bot.fake.inject_http_status(500, route="conversation")
+        clock.advance(seconds=61)
+        await make_sender(bot, clock).run_once()
+        first, second, third = [m.text for m in bot.fake.messages_for("u1")]
+        assert first == second != third, "at least once: the first part again, then the second"
+        assert [r.status for r in await outbox_rows(bot)] == ["sent"]
 
 
 async def test_a_residents_later_message_waits_for_the_earlier_one(db_url: str) -> None:

@@ -171,3 +171,21 @@ async def test_refresh_server_error_is_retryable(client: ZaloClient, fake: FakeZ
         await client.refresh("rt-0")
     assert info.value.retryable
     assert (await client.refresh("rt-0")).access_token  # the injected failure did not spend it
+
+
+async def test_sent_since_pages_through_the_conversation_back_to_the_given_time(
+        client: ZaloClient, fake: FakeZalo) -> None:
+    for i in range(25):
+        assert (await client.send("at-0", body(f"tin {i}"))).ok
+    cutoff_ms = int(fake.messages_for(UID)[7].at * 1000)
+    found = await client.sent_since("at-0", UID, cutoff_ms)
+    assert found is not None
+    assert [m.text for m in found] == [f"tin {i}" for i in range(25) if int(fake.received[i].at * 1000) >= cutoff_ms]
+    assert found[0].text is not None and found[-1].text == "tin 24"  # oldest first, three pages read
+    assert await client.sent_since("at-0", "someone-else", 0) == []
+
+
+async def test_sent_since_is_none_when_the_history_cannot_be_read(client: ZaloClient, fake: FakeZalo) -> None:
+    assert await client.sent_since("wrong-token", UID, 0) is None  # -216 in the body
+    fake.inject_http_status(502, route="conversation")
+    assert await client.sent_since("at-0", UID, 0) is None

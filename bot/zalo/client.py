@@ -1,4 +1,5 @@
-"""Minimal async Zalo OA OpenAPI client: send a cs message, refresh the token pair.
+"""Minimal async Zalo OA OpenAPI client: send a cs message, read a conversation's recent messages,
+refresh the token pair.
 
 No token storage and no rate limiting here (the token manager and the sender own those).
 `send` never raises for Zalo, HTTP or network failures: it returns a classified `SendResult`.
@@ -23,7 +24,9 @@ from bot.zalo.errors import (
 )
 
 SEND_PATH = "/v3.0/oa/message/cs"
+CONVERSATION_PATH = "/v2.0/oa/conversation"  # not in the reference; used by public OA integrations
 TOKEN_PATH = "/v4/oa/access_token"
+CONVERSATION_PAGE = 10  # Zalo's maximum count per request
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,15 @@ class SendResult:
     disposition: Disposition
     msg_id: str | None
     http_status: int | None = None  # None when no HTTP answer arrived
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the OA sent, as the conversation history lists it."""
+
+    message_id: str
+    time_ms: int
+    text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,7 @@ class ZaloClient:
                  app_id: str, app_secret: str, timeout: float = 10.0) -> None:
         self._session = session
         self._send_url = api_base_url.rstrip("/") + SEND_PATH
+        self._conversation_url = api_base_url.rstrip("/") + CONVERSATION_PATH
         self._token_url = oauth_base_url.rstrip("/") + TOKEN_PATH
         self._app_id = app_id
         self._app_secret = app_secret
@@ -114,6 +127,40 @@ class ZaloClient:
         data = answer.get("data")
         msg_id = data.get("message_id") if isinstance(data, dict) else None
         return SendResult(True, 0, message, Disposition.OK, str(msg_id) if msg_id else None, status)
+
+    async def sent_since(self, access_token: str, user_id: str, since_ms: int,
+                         max_pages: int = 10) -> list[SentMessage] | None:
+        """What the OA sent to `user_id` from `since_ms` on, oldest first; None when the history could not
+        be read (any error: the caller then falls back to sending again)."""
+        found: list[SentMessage] = []
+        for page in range(max_pages):
+            query = {"data": orjson.dumps({"user_id": user_id, "offset": page * CONVERSATION_PAGE,
+                                           "count": CONVERSATION_PAGE}).decode()}
+            try:
+                async with self._session.get(self._conversation_url, params=query,
+                                             headers={"access_token": access_token}, timeout=self._timeout) as resp:
+                    if resp.status != 200:
+                        return None
+                    answer = orjson.loads(await resp.read())
+            except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError):
+                return None
+            items = answer.get("data") if isinstance(answer, dict) and answer.get("error") == 0 else None
+            if not isinstance(items, list):
+                return None
+            older = False
+            for item in items:  # newest first
+                time_ms = _as_int(item.get("time")) if isinstance(item, dict) else None
+                if time_ms is None:
+                    return None
+                if time_ms < since_ms:
+                    older = True
+                elif _as_int(item.get("src")) == 0:  # 0: sent by the OA, 1: by the user
+                    text = item.get("message")
+                    found.append(SentMessage(str(item.get("message_id") or ""), time_ms,
+                                             text if isinstance(text, str) else None))
+            if older or len(items) < CONVERSATION_PAGE:
+                return found[::-1]
+        return None  # more history than we read: cannot tell
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Exchange a (single-use) refresh token for a new pair. Raises TokenRefreshError."""
