@@ -2,12 +2,12 @@
 
 A message is marked sent only after Zalo accepted it, and a sender that dies mid-send leaves its claim to
 expire so another pass sends the rest. `parts_sent` records how many rendered pieces already went out, so
-a retry resumes where it stopped instead of repeating them. Outcomes are committed while the batch is
-still sending, and a send slot is freed only once its outcome is committed: a crash leaves at most
-`concurrency` messages in doubt (accepted by Zalo, perhaps, but not recorded). Zalo's send API takes no
-idempotency key, so before sending an in-doubt message again the sender reads the resident's conversation
-history and counts the parts Zalo already has: nothing is lost and nothing goes out twice. When the history
-cannot be read, it sends again (a duplicate beats a loss).
+a retry resumes where it stopped instead of repeating them. Outcomes are group-committed while the batch
+is still sending. A crash leaves the messages sent since the last commit in doubt (accepted by Zalo,
+perhaps, but not recorded). Zalo's send API takes no idempotency key, so before sending an in-doubt
+message again the sender reads the resident's conversation history and counts the parts Zalo already has:
+nothing is lost and nothing goes out twice. When the history cannot be read, it sends again (a duplicate
+beats a loss).
 
 Senders can be given a lane (a priority window): the service runs one for replies and notifications and
 one, paced at the broadcast rate, for announcements, so a resident's reply never waits behind a broadcast.
@@ -106,19 +106,18 @@ class Sender(PollingLoop):
             return 0
         for reason in held.values():
             self._metrics.outbox.inc(outcome="cancelled", reason=reason)
-        # A slot is held from a message's send until its outcome is committed, so at most `concurrency`
-        # messages are ever accepted by Zalo but not yet recorded: the most a crash can make us send twice.
+        # `concurrency` bounds the requests open at Zalo; commits don't hold a slot (a crash's in-doubt
+        # messages are settled from the conversation history, so they need no bound).
         slots = asyncio.Semaphore(self._concurrency)
         tasks = [asyncio.create_task(self._deliver_bounded(r, slots)) for r in rows if r.id not in held]
         try:
-            await self._record_as_they_finish(tasks, slots)
+            await self._record_as_they_finish(tasks)
         finally:
             for t in tasks:
                 t.cancel()  # only reached with tasks left when recording failed (database down)
         return len(rows)
 
-    async def _record_as_they_finish(self, tasks: list[asyncio.Task[dict[str, Any]]],
-                                     slots: asyncio.Semaphore) -> None:
+    async def _record_as_they_finish(self, tasks: list[asyncio.Task[dict[str, Any]]]) -> None:
         """Commit outcomes while the rest of the batch is still sending (group commit): one write at a time
         takes whatever finished before it started, after lingering a moment so that writes are not one
         message each."""
@@ -129,7 +128,7 @@ class Sender(PollingLoop):
             await asyncio.sleep(RECORD_LINGER)
             batch = done[:]
             done.clear()
-            await self._record(batch, slots)
+            await self._record(batch)
 
         for next_done in asyncio.as_completed(tasks):
             done.append(await next_done)
@@ -140,29 +139,22 @@ class Sender(PollingLoop):
         if writing is not None:
             await writing
         if done:
-            await self._record(done, slots)
+            await self._record(done)
 
-    async def _record(self, results: list[dict[str, Any]], slots: asyncio.Semaphore) -> None:
-        try:
-            async with self._engine.begin() as conn:
-                await queues.finish_outbox(conn, results)
-        finally:
-            for _ in results:
-                slots.release()
+    async def _record(self, results: list[dict[str, Any]]) -> None:
+        async with self._engine.begin() as conn:
+            await queues.finish_outbox(conn, results)
         for r in results:
             if r["status"] != "pending":
                 self._metrics.outbox.inc(outcome=r["status"], reason=str(r["error_code"] or 0))
 
     async def _deliver_bounded(self, row: Any, slots: asyncio.Semaphore) -> dict[str, Any]:
-        await slots.acquire()  # released by _record once the outcome is committed
-        try:
-            return await self._deliver(row)
-        except Exception as e:  # a bug here must not lose the message: retry later
-            log.exception("delivery of outbox %s crashed", row.id)
-            return self._retry(row, row.parts_sent, INTERNAL_ERROR, f"internal error: {type(e).__name__}")
-        except BaseException:  # cancelled: no outcome will be recorded
-            slots.release()
-            raise
+        async with slots:
+            try:
+                return await self._deliver(row)
+            except Exception as e:  # a bug here must not lose the message: retry later
+                log.exception("delivery of outbox %s crashed", row.id)
+                return self._retry(row, row.parts_sent, INTERNAL_ERROR, f"internal error: {type(e).__name__}")
 
     async def _deliver(self, row: Any) -> dict[str, Any]:
         bodies = [body for reply in row.replies
