@@ -103,7 +103,9 @@ def _is_hhmm(s: str) -> bool:
 
 class WorkerConfig(_Section):
     batch_size: int = Field(200, ge=1)
-    poll_interval_seconds: float = Field(0.05, gt=0)
+    # In one process, new work wakes the worker and the senders at once; polling finds what other
+    # processes queued, retries coming due and expired claims. Each poll costs a transaction per loop.
+    poll_interval_seconds: float = Field(0.25, gt=0)
     per_resident_limit_per_minute: int = Field(30, ge=1)
     sender_batch_size: int = Field(100, ge=1)
     sender_concurrency: int = Field(16, ge=1)

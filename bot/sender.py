@@ -20,7 +20,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -43,6 +43,8 @@ MAX_BACKOFF = timedelta(minutes=30)
 TERMINAL = {Disposition.UNREACHABLE: "unreachable", Disposition.QUOTA: "failed", Disposition.PERMANENT: "failed"}
 # Seconds a result write waits for more outcomes to share its commit (at most `concurrency` are waiting).
 RECORD_LINGER = 0.002
+# How often a sender looks for messages claimed by a sender that died (their lease ended).
+LEASE_CHECK = timedelta(seconds=1)
 # Outbox priorities from here up are broadcasts, claimed by their own paced sender (lane).
 BROADCAST_MIN_PRIORITY = 10
 # A lane: the (lowest, highest) outbox priority a sender may claim at a given time; None = unbounded.
@@ -90,13 +92,23 @@ class Sender(PollingLoop):
         self._lane = lane
         self._hold = hold
         self._history_skew = history_skew
+        self._next_lease_check = datetime.min.replace(tzinfo=UTC)
+
+    def may_have_more(self, busy: int) -> bool:
+        # A part batch means nothing else was due. A resident's next message, held back until this one
+        # was sent, waits for the next wake-up or poll rather than costing an empty pass after each batch.
+        return busy >= self._batch_size
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were worked on."""
         now = self._clock()
         low, high = self._lane(now)
+        # Claims whose sender died are rare (a crash): look for them at most once a lease check interval.
+        expired = now >= self._next_lease_check
+        if expired:
+            self._next_lease_check = now + LEASE_CHECK
         async with self._engine.begin() as conn:
-            rows = await queues.claim_outbox(conn, now, self._lease, self._batch_size,
+            rows = await queues.claim_outbox(conn, now, self._lease, self._batch_size, include_expired=expired,
                                              min_priority=low, max_priority=high)
             held = await self._hold(conn, rows) if rows and self._hold is not None else {}
             if held:

@@ -129,12 +129,14 @@ def _in_priorities(table: Any, low: int | None, high: int | None) -> list[Any]:
 
 
 async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, limit: int, *,
-                       min_priority: int | None = None, max_priority: int | None = None) -> list[Any]:
+                       include_expired: bool = True, min_priority: int | None = None,
+                       max_priority: int | None = None) -> list[Any]:
     """Claim due messages, at most one per resident and only a resident's oldest unsent one, so a
     resident's messages go out in order even with several senders.
 
     With a priority window (a sender lane, e.g. replies vs broadcasts) only rows in the window are claimed
-    and only rows in the window hold a resident's later ones back: a reply never waits for a broadcast."""
+    and only rows in the window hold a resident's later ones back: a reply never waits for a broadcast.
+    `include_expired`: also take back messages whose sender died holding them (their lease ended)."""
     older = _older
     blocked = exists().where(
         older.c.zalo_user_id == outbox.c.zalo_user_id,
@@ -143,11 +145,13 @@ async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, l
         *_in_priorities(older, min_priority, max_priority),
     )
     lane = _in_priorities(outbox, min_priority, max_priority)
-    # Two walks of ix_outbox_claim in (priority, id) order, each stopping after `limit` rows, rather than
+    # Walks of ix_outbox_claim in (priority, id) order, each stopping after `limit` rows, rather than
     # one OR that makes the database sort every due row first (a broadcast queues 100,000 of them).
     found: list[Any] = []
-    for due in ((outbox.c.status == "sending", outbox.c.lease_until < now),  # a sender died mid-send
-                (outbox.c.status == "pending", outbox.c.next_attempt_at <= now)):
+    walks = [(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)]
+    if include_expired:
+        walks.append((outbox.c.status == "sending", outbox.c.lease_until < now))
+    for due in walks:
         q = (select(outbox.c.priority, outbox.c.id).where(*due, ~blocked, *lane)
              .order_by(outbox.c.priority, outbox.c.id).limit(limit))
         found += (await conn.execute(_locking(conn, q))).all()
