@@ -18,6 +18,7 @@ from bot.config import AppConfig, ZaloConfig
 from bot.dispatcher import Dispatcher, default_middlewares
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
+from bot.priority import ConversationsFirst
 from bot.privacy import purge_periodically
 from bot.ratelimit import RateLimiter
 from bot.runtime import RUNTIME, Runtime
@@ -93,16 +94,19 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     if z.access_token and z.refresh_token:
         await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)
     flows = FlowRegistry((*CORE_FLOWS, *extra_flows))
+    conversations = ConversationsFirst()
     w = config.worker
     sender = Sender(engine, client, tokens, RateLimiter(z.send_rate_per_second), metrics,
                     batch_size=w.sender_batch_size, concurrency=w.sender_concurrency,
                     lease=timedelta(seconds=w.send_lease_seconds), max_attempts=w.max_send_attempts,
                     limits=RenderLimits(z.max_text_chars, z.max_buttons), clock=clock, lane=replies_only,
-                    history_skew=history_skew(z))
+                    history_skew=history_skew(z), marks=conversations.working)
     worker = Worker(engine, Dispatcher(flows, default_middlewares(w.per_resident_limit_per_minute)), services,
-                    metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock)
+                    metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock,
+                    marks=conversations.working)
     inbox = InboxWriter(engine, on_commit=worker.wake)
-    broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock)
+    broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock,
+                                      conversations)
     rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,
                  broadcasting=broadcasting, clock=clock)
     inbox.start()

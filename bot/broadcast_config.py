@@ -79,6 +79,9 @@ class BroadcastsConfig(BaseModel):
     expand_batch_size: int = Field(1000, ge=1)
     send_batch_size: int = Field(200, ge=1)
     send_concurrency: int = Field(8, ge=1)
+    # After Zalo answers "quota exceeded" (-211/-218), broadcast messages are not tried for this long: the
+    # rest of the audience is recorded at once as not reached (for the fallback channel and the report).
+    quota_pause_minutes: float = Field(60.0, gt=0)
     # Channel that automatically carries an announcement to households Zalo could not reach.
     fallback_channel: Literal["", "sms", "csv"] = ""
     sms_gateway_url: str = ""

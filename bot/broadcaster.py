@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from bot.channels import CsvExportChannel, DeliveryChannel, SmsGatewayChannel, Z
 from bot.config import AppConfig
 from bot.fanout import FanOut, QuietHours, broadcast_lane, hold_broadcasts
 from bot.metrics import Metrics
+from bot.priority import ConversationsFirst
 from bot.ratelimit import RateLimiter
 from bot.scheduler import Scheduler
 from bot.sender import RenderLimits, Sender, history_skew
@@ -36,14 +37,16 @@ CANCEL_REACH_SECONDS = 2.0  # a broadcast claim holds about this much sending: a
 class Broadcaster(PollingLoop):
     """Only the process holding the scheduler lease fires jobs, expands audiences and closes runs."""
 
-    def __init__(self, scheduler: Scheduler, fanout: FanOut) -> None:
+    def __init__(self, scheduler: Scheduler, fanout: FanOut, wait_turn: Callable[[], Awaitable[None]]) -> None:
         super().__init__()
         self.scheduler = scheduler
         self.fanout = fanout
+        self._wait_turn = wait_turn
 
     async def run_once(self) -> int:
         if not await self.scheduler.hold_lease():
             return 0
+        await self._wait_turn()  # expanding an audience writes thousands of rows: residents first
         return (await self.scheduler.run_due() + await self.fanout.expand_once()
                 + await self.fanout.complete_once())
 
@@ -85,18 +88,20 @@ def other_channels(config: AppConfig, services: Services, http: aiohttp.ClientSe
 
 def build_broadcasting(config: AppConfig, engine: AsyncEngine, client: ZaloClient, tokens: TokenManager,
                        metrics: Metrics, http: aiohttp.ClientSession, services: Services,
-                       clock: Callable[[], datetime]) -> Broadcasting:
+                       clock: Callable[[], datetime], conversations: ConversationsFirst) -> Broadcasting:
     bc, w, z = config.broadcasts, config.worker, config.zalo
     batch = max(1, min(bc.send_batch_size, int(bc.rate_per_second * CANCEL_REACH_SECONDS)))
     sender = Sender(engine, client, tokens, RateLimiter(bc.rate_per_second), metrics, batch_size=batch,
                     concurrency=bc.send_concurrency, lease=timedelta(seconds=w.send_lease_seconds),
                     max_attempts=w.max_send_attempts, limits=RenderLimits(z.max_text_chars, z.max_buttons),
                     clock=clock, lane=broadcast_lane(QuietHours(bc.quiet_hours, config.commune.timezone)),
-                    hold=hold_broadcasts, history_skew=history_skew(z))
+                    hold=hold_broadcasts, history_skew=history_skew(z),
+                    quota_pause=timedelta(minutes=bc.quota_pause_minutes), before_send=conversations.wait_turn)
     channels = other_channels(config, services, http)
     fanout = FanOut(engine, ZaloChannel(engine, services.texts, services.text_defaults, clock),
                     batch_size=bc.expand_batch_size, clock=clock, on_queued=sender.wake,
                     fallback=channels.get(bc.fallback_channel) if bc.fallback_channel else None)
     scheduler = Scheduler(engine, {JOB_KIND: AnnouncementJobs()}, lease_ttl=timedelta(seconds=bc.lease_seconds),
                           max_lateness=timedelta(seconds=bc.max_lateness_seconds), clock=clock)
-    return Broadcasting(Broadcaster(scheduler, fanout), sender, channels, bc.poll_interval_seconds)
+    return Broadcasting(Broadcaster(scheduler, fanout, conversations.wait_turn), sender, channels,
+                        bc.poll_interval_seconds)

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,7 +77,9 @@ class Sender(PollingLoop):
     def __init__(self, engine: AsyncEngine, client: ZaloClient, tokens: TokenManager, limiter: RateLimiter,
                  metrics: Metrics, *, batch_size: int, concurrency: int, lease: timedelta, max_attempts: int,
                  limits: RenderLimits, clock: Callable[[], datetime] = utcnow, lane: Lane = all_priorities,
-                 hold: Hold | None = None, history_skew: timedelta | None = None) -> None:
+                 hold: Hold | None = None, history_skew: timedelta | None = None,
+                 quota_pause: timedelta | None = None, marks: Callable[[], AbstractContextManager[Any]] = nullcontext,
+                 before_send: Callable[[], Awaitable[None]] | None = None) -> None:
         super().__init__()
         self._engine = engine
         self._client = client
@@ -92,6 +95,12 @@ class Sender(PollingLoop):
         self._lane = lane
         self._hold = hold
         self._history_skew = history_skew
+        # With a pause: once Zalo says the quota is spent, stop trying until (time, code) and record the
+        # rest as not sent for that reason (one request, not one per remaining household).
+        self._quota_pause = quota_pause
+        self._quota_stop: tuple[datetime, int] | None = None
+        self._marks = marks  # wraps each pass (residents-first signalling, bot/priority.py)
+        self._before_send = before_send  # awaited before each message (a broadcast lane waits its turn)
         self._next_lease_check = datetime.min.replace(tzinfo=UTC)
 
     def may_have_more(self, busy: int) -> bool:
@@ -101,6 +110,10 @@ class Sender(PollingLoop):
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were worked on."""
+        with self._marks():
+            return await self._claim_and_deliver()
+
+    async def _claim_and_deliver(self) -> int:
         now = self._clock()
         low, high = self._lane(now)
         # Claims whose sender died are rare (a crash): look for them at most once a lease check interval.
@@ -180,6 +193,12 @@ class Sender(PollingLoop):
                 token = await self._tokens.current()
             except TokenUnavailable as e:
                 return self._retry(row, sent, -216, str(e))
+            if self._quota_stop is not None and self._clock() < self._quota_stop[0]:
+                code = self._quota_stop[1]
+                return _finish(row, "failed", sent, row.next_attempt_at, code,
+                               f"{describe(code)}: not tried, the quota was spent")
+            if self._before_send is not None:
+                await self._before_send()
             await self._limiter.acquire()
             result = await self._client.send(token, bodies[sent])
             if result.ok:
@@ -194,6 +213,9 @@ class Sender(PollingLoop):
                 continue
             if result.disposition in (Disposition.RETRY, Disposition.REFRESH_TOKEN):
                 return self._retry(row, sent, result.code, result.message)
+            if result.disposition is Disposition.QUOTA and self._quota_pause is not None:
+                self._quota_stop = (self._clock() + self._quota_pause, result.code)
+                log.warning("Zalo quota exceeded (%s): broadcast sends stop for %s", result.code, self._quota_pause)
             if result.disposition is Disposition.NIGHT_BAN:
                 return _finish(row, "pending", sent, night_ban_ends(self._clock()), result.code, result.message)
             return _finish(row, TERMINAL[result.disposition], sent, row.next_attempt_at, result.code,

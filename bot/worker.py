@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +51,8 @@ def load_conversation(row: Any) -> Conversation | None:
 
 class Worker(PollingLoop):
     def __init__(self, engine: AsyncEngine, dispatcher: Dispatcher, services: Any, metrics: Metrics, *,
-                 batch_size: int, on_commit: Callable[[], None], clock: Callable[[], datetime] = utcnow) -> None:
+                 batch_size: int, on_commit: Callable[[], None], clock: Callable[[], datetime] = utcnow,
+                 marks: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
         super().__init__()
         self._engine = engine
         self._dispatcher = dispatcher
@@ -59,9 +61,14 @@ class Worker(PollingLoop):
         self._batch_size = batch_size
         self._on_commit = on_commit
         self._clock = clock
+        self._marks = marks  # wraps each pass (residents-first signalling, bot/priority.py)
 
     async def run_once(self) -> int:
         """One pass over some pending residents; returns the number of events finished."""
+        with self._marks():
+            return await self._pass()
+
+    async def _pass(self) -> int:
         now = self._clock()
         async with self._engine.begin() as conn:
             users = await queues.pending_users(conn, self._batch_size)

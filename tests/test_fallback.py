@@ -111,3 +111,21 @@ async def test_report_and_cli_on_a_household_list(db_url: str, tmp_path: Path,
         assert "thon.1: unknown thôn 'xom-la'" in err
         assert await asyncio.to_thread(main, ["announcements", "cancel", "9", "--by", "A", "--config", str(cfg)]) == 2
         assert "announcement 9 does not exist" in capsys.readouterr().err
+
+
+async def test_a_spent_quota_stops_the_broadcast_after_one_try(db_url: str, gateway: FakeSmsGateway) -> None:
+    config = sections(fallback_channel="sms", sms_gateway_url=gateway.url, send_concurrency=1)
+    async with BotHarness.start(db_url, clock=Clock(), **config) as bot:
+        for user in "abcdef":
+            await onboard(bot, user, "vong-nhi", phone=PHONES[user])
+        bot.fake.inject_error(-211, times=100)  # the OA's monthly quota is spent
+        ann = await announce(bot, title="Cắt điện", text="Cắt điện thứ Hai từ 7 giờ đến 11 giờ.")
+        await bot.runtime.drain()
+        await bot.runtime.drain()
+
+        assert bot.fake.codes[-211] == 1, "every household was tried although the quota was spent"
+        assert received(bot, "Cắt điện") == {}
+        _, report = await call(bot, "GET", f"/api/v1/announcements/{ann}")
+        [run] = report["runs"]
+        assert run["unreachable_by_reason"] == {"-211": 6}
+        assert sorted(r["body"]["to"] for r in gateway.received) == sorted(PHONES.values())
