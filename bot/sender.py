@@ -19,7 +19,6 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,7 +77,7 @@ class Sender(PollingLoop):
                  metrics: Metrics, *, batch_size: int, concurrency: int, lease: timedelta, max_attempts: int,
                  limits: RenderLimits, clock: Callable[[], datetime] = utcnow, lane: Lane = all_priorities,
                  hold: Hold | None = None, history_skew: timedelta | None = None,
-                 quota_pause: timedelta | None = None, marks: Callable[[], AbstractContextManager[Any]] = nullcontext,
+                 quota_pause: timedelta | None = None,
                  before_send: Callable[[], Awaitable[None]] | None = None) -> None:
         super().__init__()
         self._engine = engine
@@ -99,8 +98,7 @@ class Sender(PollingLoop):
         # rest as not sent for that reason (one request, not one per remaining household).
         self._quota_pause = quota_pause
         self._quota_stop: tuple[datetime, int] | None = None
-        self._marks = marks  # wraps each pass (residents-first signalling, bot/priority.py)
-        self._before_send = before_send  # awaited before each message (a broadcast lane waits its turn)
+        self._before_send = before_send  # before each message: a broadcast lane waits its turn (priority.py)
         self._next_lease_check = datetime.min.replace(tzinfo=UTC)
 
     def may_have_more(self, busy: int) -> bool:
@@ -110,10 +108,6 @@ class Sender(PollingLoop):
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were worked on."""
-        with self._marks():
-            return await self._claim_and_deliver()
-
-    async def _claim_and_deliver(self) -> int:
         now = self._clock()
         low, high = self._lane(now)
         # Claims whose sender died are rare (a crash): look for them at most once a lease check interval.
