@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
 TERMINAL = {Disposition.UNREACHABLE: "unreachable", Disposition.QUOTA: "failed", Disposition.PERMANENT: "failed"}
-# Seconds a result write waits for more outcomes to share its commit (at most `concurrency` are waiting).
+# Seconds a result write waits for more outcomes to share its commit.
 RECORD_LINGER = 0.002
 # How often a sender looks for messages claimed by a sender that died (their lease ended).
 LEASE_CHECK = timedelta(seconds=1)
@@ -102,8 +102,9 @@ class Sender(PollingLoop):
         self._next_lease_check = datetime.min.replace(tzinfo=UTC)
 
     def may_have_more(self, busy: int) -> bool:
-        # A part batch means nothing else was due. A resident's next message, held back until this one
-        # was sent, waits for the next wake-up or poll rather than costing an empty pass after each batch.
+        # A partial batch means nothing else was due. A resident's next message, held back until this one
+        # was sent, waits for the next wake-up or poll (at most poll_interval_seconds) rather than costing
+        # an empty pass after every batch.
         return busy >= self._batch_size
 
     async def run_once(self) -> int:
