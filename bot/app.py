@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -115,8 +116,8 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
                      asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender"),
                      asyncio.create_task(tokens.keep_fresh(TOKEN_CHECK_SECONDS), name="tokens"),
                      asyncio.create_task(services.watch_flow_config(FLOW_CONFIG_CHECK_SECONDS), name="flow-config"),
-                     asyncio.create_task(purge_periodically(engine, config.privacy, RETENTION_CHECK_SECONDS),
-                                         name="retention"),
+                     asyncio.create_task(purge_periodically(engine, config.privacy, Path(config.broadcasts.csv_dir),
+                                                            RETENTION_CHECK_SECONDS), name="retention"),
                      *broadcasting.start(w.poll_interval_seconds)]
     return rt
 

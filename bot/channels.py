@@ -162,13 +162,14 @@ class SmsGatewayChannel:
         return Delivery(r.resident_id, "failed", f"gateway answered HTTP {status}")
 
 
+CSV_PATTERN = "announcement-*.csv"
 CSV_HEADER = ["Thôn", "Họ tên", "Số điện thoại", "Địa chỉ", "Lý do Zalo không gửi được", "Mã hộ (nội bộ)"]
 
 
 class CsvExportChannel:
     """Appends unreachable households to one CSV file per thôn (UTF-8 with BOM, so Excel shows Vietnamese):
     `<folder>/announcement-<id>-run-<run>-<thôn>.csv`. The files hold personal data: keep them for the
-    thôn team only and delete them once the households were reached."""
+    thôn team only; the retention purge deletes them after `privacy.export_retention_days`."""
 
     name = "csv"
 
@@ -178,7 +179,7 @@ class CsvExportChannel:
 
     def path_for(self, message: BroadcastMessage, thon_slug: str | None) -> Path:
         thon = thon_slug or "khong-ro-thon"
-        return self.folder / f"announcement-{message.announcement_id}-run-{message.run_id}-{thon}.csv"
+        return self.folder / CSV_PATTERN.replace("*", f"{message.announcement_id}-run-{message.run_id}-{thon}")
 
     async def deliver(self, message: BroadcastMessage, recipients: Sequence[Recipient]) -> list[Delivery]:
         by_thon: dict[str | None, list[Recipient]] = {}

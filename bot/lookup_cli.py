@@ -56,12 +56,13 @@ async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.privacy import purge_expired
 
     async with migrated_engine(config) as engine:
-        counts = await purge_expired(engine, config.privacy)
+        counts = await purge_expired(engine, config.privacy, Path(config.broadcasts.csv_dir))
     print(f"purged {counts['dossier']} dossiers and {counts['id_card']} căn cước results finished more than "
           f"{config.privacy.record_retention_days} days ago, and {counts['audit']} audit rows older than "
           f"{config.privacy.audit_retention_days} days; {counts['inbox']} messages, {counts['replies']} replies "
           f"and {counts['unanswered']} unanswered questions older than "
-          f"{config.privacy.conversation_retention_days} days")
+          f"{config.privacy.conversation_retention_days} days; {counts['exports']} unreachable-household CSV "
+          f"files older than {config.privacy.export_retention_days} days")
     return EXIT_OK
 
 

@@ -22,6 +22,8 @@ class PrivacyConfig(BaseModel):
     audit_retention_days: int = Field(365, ge=1)  # the lookup audit trail (legal minimum: unverified)
     # Residents' messages, the bot's replies and unanswered questions (they may hold personal data).
     conversation_retention_days: int = Field(30, ge=1)
+    # CSV lists of households Zalo could not reach (names, phones, addresses) written for the thôn teams.
+    export_retention_days: int = Field(30, ge=1)
     max_failed_lookups: int = Field(5, ge=1)
     failure_window_hours: int = Field(24, ge=1)
 

@@ -8,13 +8,16 @@ digits have so few possible values that an unkeyed hash is reversed by trying th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels import CSV_PATTERN
 from bot.lookup_config import PrivacyConfig
 from storage import queues
 from storage.lookups import LookupStore
@@ -59,23 +62,36 @@ def hasher_for(config: PrivacyConfig) -> KeyedHasher | None:
     return KeyedHasher(config.hash_key) if config.hash_key else None
 
 
-async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, now: datetime | None = None) -> dict[str, int]:
-    """Delete records finished longer ago than the retention period, audit rows past theirs, and
-    conversations past theirs."""
+async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime | None = None
+                        ) -> dict[str, int]:
+    """Delete records finished longer ago than the retention period, audit rows past theirs,
+    conversations past theirs, and the unreachable-household CSV files in `exports` past theirs."""
     now = now or utcnow()
     async with engine.begin() as conn:
         counts = await LookupStore(conn).purge(now - timedelta(days=config.record_retention_days),
                                                now - timedelta(days=config.audit_retention_days))
         counts.update(await queues.purge_conversations(
             conn, now - timedelta(days=config.conversation_retention_days)))
+    counts["exports"] = _delete_files_before(exports, CSV_PATTERN, now - timedelta(days=config.export_retention_days))
     return counts
 
 
-async def purge_periodically(engine: AsyncEngine, config: PrivacyConfig, every_seconds: float) -> None:
+def _delete_files_before(folder: Path, pattern: str, before: datetime) -> int:
+    deleted = 0
+    for path in folder.glob(pattern) if folder.is_dir() else ():
+        with contextlib.suppress(FileNotFoundError):  # another process's purge got there first
+            if path.stat().st_mtime < before.timestamp():
+                path.unlink()
+                deleted += 1
+    return deleted
+
+
+async def purge_periodically(engine: AsyncEngine, config: PrivacyConfig, exports: Path,
+                             every_seconds: float) -> None:
     """Retention runs by itself; running it in several processes at once is harmless (plain deletes)."""
     while True:
         try:
-            counts = await purge_expired(engine, config)
+            counts = await purge_expired(engine, config, exports)
             if any(counts.values()):
                 log.info("retention purge: %s", counts)
         except Exception as e:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,20 @@ async def test_a_spent_quota_stops_the_broadcast_after_one_try(db_url: str, gate
         [run] = report["runs"]
         assert run["unreachable_by_reason"] == {"-211": 6}
         assert sorted(r["body"]["to"] for r in gateway.received) == sorted(PHONES.values())
+
+
+async def test_unreachable_household_lists_are_deleted_after_their_retention(
+        db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exports = tmp_path / "csv"
+    exports.mkdir()
+    old, recent, other = (exports / "announcement-1-run-1-vong-nhi.csv", exports / "announcement-2-run-2-vong-nhi.csv",
+                          exports / "ghi-chu.csv")
+    for path in (old, recent, other):
+        path.write_text("Thôn,Họ tên,Số điện thoại\n", encoding="utf-8")
+    month_ago = time.time() - 31 * 86400  # the default retention is 30 days
+    for path in (old, other):
+        os.utime(path, (month_ago, month_ago))
+    cfg = write_config(tmp_path / "c.toml", db_url, csv_dir=str(exports))
+    assert await asyncio.to_thread(main, ["privacy", "purge", "--config", str(cfg)]) == 0
+    assert "1 unreachable-household CSV files older than 30 days" in capsys.readouterr().out
+    assert sorted(p.name for p in exports.iterdir()) == [recent.name, other.name]  # only our own files go

@@ -48,7 +48,7 @@ async def verify_and_opt_in(bot: BotHarness, user: str, code: str = CODE, phone:
     await chat.click("Báo khi có thay đổi")
 
 
-async def test_purge_removes_records_finished_past_retention_then_old_audit(bot: BotHarness) -> None:
+async def test_purge_removes_records_finished_past_retention_then_old_audit(bot: BotHarness, tmp_path: Path) -> None:
     await push_ok(bot, "/api/v1/dossiers", [dossier(), dossier(code=CODE_2, phone=PHONE_2)])
     await push_ok(bot, "/api/v1/id-cards", [card(status="mailed")])
     await verify_and_opt_in(bot, "u1")
@@ -57,9 +57,10 @@ async def test_purge_removes_records_finished_past_retention_then_old_audit(bot:
     privacy = bot.runtime.config.privacy
     engine, now = bot.runtime.engine, utcnow()
 
-    nothing = {"dossier": 0, "id_card": 0, "audit": 0, "inbox": 0, "replies": 0, "unanswered": 0}
-    assert await purge_expired(engine, privacy, now + timedelta(days=29)) == nothing
-    counts = await purge_expired(engine, privacy, now + timedelta(days=privacy.record_retention_days, hours=1))
+    nothing = {"dossier": 0, "id_card": 0, "audit": 0, "inbox": 0, "replies": 0, "unanswered": 0, "exports": 0}
+    assert await purge_expired(engine, privacy, tmp_path, now + timedelta(days=29)) == nothing
+    counts = await purge_expired(engine, privacy, tmp_path,
+                                 now + timedelta(days=privacy.record_retention_days, hours=1))
     assert {k: counts[k] for k in ("dossier", "id_card", "audit")} == {"dossier": 1, "id_card": 1, "audit": 0}
     # The conversations (30 days by default) went too: what residents typed is not kept for ever.
     assert counts["inbox"] > 0 and counts["replies"] > 0
@@ -67,7 +68,7 @@ async def test_purge_removes_records_finished_past_retention_then_old_audit(bot:
     assert [o.zalo_user_id for o in await optin_rows(bot)] == ["u2"]  # the purged record's opt-in went with it
 
     audit = len(await audit_rows(bot))
-    counts = await purge_expired(engine, privacy, now + timedelta(days=privacy.audit_retention_days, hours=1))
+    counts = await purge_expired(engine, privacy, tmp_path, now + timedelta(days=privacy.audit_retention_days, hours=1))
     assert counts == {**nothing, "audit": audit}
     assert await audit_rows(bot) == [] and [r.code for r in await rows(bot, Dossier)] == [CODE_2]
 
