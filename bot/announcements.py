@@ -173,6 +173,7 @@ class AnnouncementJobs:
 # --- reporting ---------------------------------------------------------------------------------------
 
 QUOTA_CODES = (-211, -218)
+ARCHIVE_BATCH = 100  # runs archived per retention pass (the purge runs hourly)
 
 
 def outcome(status: str, error_code: int | None) -> str:
@@ -206,7 +207,20 @@ def _iso(d: datetime | None) -> str | None:
     return d.isoformat() if d else None
 
 
+async def archive_finished_runs(conn: AsyncConnection, finished_before: datetime) -> int:
+    """Retention: replace the per-household records of runs finished before `finished_before` by their
+    report's counts (no household list). Returns the number of runs archived."""
+    archived = 0
+    for run in await store.runs_to_archive(conn, finished_before, ARCHIVE_BATCH):
+        summary = {**await _run_report(conn, run, {}), "unreachable": [], "archived": True}
+        await store.archive_run(conn, run.id, summary)
+        archived += 1
+    return archived
+
+
 async def _run_report(conn: AsyncConnection, run: Any, thon_names: dict[str, str]) -> dict[str, Any]:
+    if run.archived_report is not None:
+        return dict(run.archived_report)
     source = store.run_source(run.id)
     totals: Counter[str] = Counter()
     reasons: dict[str, Counter[str]] = defaultdict(Counter)
@@ -234,6 +248,7 @@ async def _run_report(conn: AsyncConnection, run: Any, thon_names: dict[str, str
                          "phone": mask_phone(u.phone), "zalo_user": mask_id(u.zalo_user_id),
                          "reason": u.error_code, "reason_text": describe(u.error_code)} for u in unreachable],
         "other_channels": dict(channels),
+        "archived": False,  # True once retention reduced the run to its counts (archive_finished_runs)
     }
 
 

@@ -197,7 +197,9 @@ def _render(report: dict[str, Any], config: AppConfig) -> str:
             lines.append(f"  {thon.get(slug, slug)}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         for channel, counts in run["other_channels"].items():
             lines.append(f"  over {channel}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        if run["unreachable"]:
+        if run["archived"]:
+            lines.append("  counts only: the per-household records passed their retention period")
+        elif run["unreachable"]:
             lines.append("  not reached on Zalo (masked):")
             lines += [f"    {u['thon']}\t{u['name'] or '-'}\t{u['phone'] or '-'}\t{u['reason']} {u['reason_text']}"
                       for u in run["unreachable"]]

@@ -61,8 +61,10 @@ async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:
           f"{config.privacy.record_retention_days} days ago, and {counts['audit']} audit rows older than "
           f"{config.privacy.audit_retention_days} days; {counts['inbox']} messages, {counts['replies']} replies "
           f"and {counts['unanswered']} unanswered questions older than "
-          f"{config.privacy.conversation_retention_days} days; {counts['exports']} unreachable-household CSV "
-          f"files older than {config.privacy.export_retention_days} days")
+          f"{config.privacy.conversation_retention_days} days; {counts['broadcast_runs']} broadcast runs "
+          f"finished more than {config.privacy.broadcast_retention_days} days ago reduced to their counts; "
+          f"{counts['exports']} unreachable-household CSV files older than {config.privacy.export_retention_days} "
+          f"days")
     return EXIT_OK
 
 

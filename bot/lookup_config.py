@@ -24,6 +24,8 @@ class PrivacyConfig(BaseModel):
     conversation_retention_days: int = Field(30, ge=1)
     # CSV lists of households Zalo could not reach (names, phones, addresses) written for the thôn teams.
     export_retention_days: int = Field(30, ge=1)
+    # Who was sent each announcement, household by household; each run's counts are kept after this.
+    broadcast_retention_days: int = Field(90, ge=1)
     max_failed_lookups: int = Field(5, ge=1)
     failure_window_hours: int = Field(24, ge=1)
 

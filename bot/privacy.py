@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.announcements import archive_finished_runs
 from bot.channels import CSV_PATTERN
 from bot.lookup_config import PrivacyConfig
 from storage import queues
@@ -65,13 +66,16 @@ def hasher_for(config: PrivacyConfig) -> KeyedHasher | None:
 async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime | None = None
                         ) -> dict[str, int]:
     """Delete records finished longer ago than the retention period, audit rows past theirs,
-    conversations past theirs, and the unreachable-household CSV files in `exports` past theirs."""
+    conversations past theirs, finished broadcast runs' per-household rows past theirs (their counts
+    stay), and the unreachable-household CSV files in `exports` past theirs."""
     now = now or utcnow()
     async with engine.begin() as conn:
         counts = await LookupStore(conn).purge(now - timedelta(days=config.record_retention_days),
                                                now - timedelta(days=config.audit_retention_days))
         counts.update(await queues.purge_conversations(
             conn, now - timedelta(days=config.conversation_retention_days)))
+        counts["broadcast_runs"] = await archive_finished_runs(
+            conn, now - timedelta(days=config.broadcast_retention_days))
     counts["exports"] = _delete_files_before(exports, CSV_PATTERN, now - timedelta(days=config.export_retention_days))
     return counts
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, text, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,6 +36,7 @@ outbox = OutboxMessage.__table__
 
 SOURCE_PREFIX = "bc:"
 OPEN_STATUSES = ("pending", "sending")
+FINISHED_RUN_STATUSES = ("done", "missed", "cancelled")
 
 
 def run_source(run_id: int) -> str:
@@ -136,6 +137,21 @@ async def update_run(conn: AsyncConnection, run_id: int, **values: Any) -> None:
 async def runs_of(conn: AsyncConnection, announcement_id: int, limit: int) -> list[Any]:
     q = select(runs).where(runs.c.announcement_id == announcement_id).order_by(runs.c.id.desc()).limit(limit)
     return list((await conn.execute(q)).all())
+
+
+async def runs_to_archive(conn: AsyncConnection, finished_before: datetime, limit: int) -> list[Any]:
+    q = (select(runs).where(runs.c.status.in_(FINISHED_RUN_STATUSES), runs.c.finished_at < finished_before,
+                            runs.c.archived_report.is_(None))
+         .order_by(runs.c.id).limit(limit))
+    return list((await conn.execute(q)).all())
+
+
+async def archive_run(conn: AsyncConnection, run_id: int, report: dict[str, Any]) -> None:
+    """Keep the run's report; delete its per-household rows (finished outbox rows, other-channel deliveries)."""
+    await conn.execute(update(runs).where(runs.c.id == run_id).values(archived_report=report))
+    await conn.execute(delete(outbox).where(outbox.c.source == run_source(run_id),
+                                            outbox.c.status.not_in(OPEN_STATUSES)))
+    await conn.execute(delete(deliveries).where(deliveries.c.run_id == run_id))
 
 
 async def cancel_runs(conn: AsyncConnection, announcement_id: int, now: datetime) -> list[int]:

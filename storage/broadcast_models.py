@@ -99,6 +99,9 @@ class AnnouncementRun(Base):
     # Fan-out progress: residents with id <= cursor are already in the outbox.
     cursor: Mapped[int] = mapped_column(BigInteger, default=0)
     queued: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the retention purge: the run's report without the per-household list, kept when the run's
+    # outbox rows and other-channel deliveries (which name households) are deleted.
+    archived_report: Mapped[dict[str, Any] | None]
 
     __table_args__ = (UniqueConstraint("announcement_id", "due_at", name="uq_run_occurrence"),
                       Index("ix_runs_status", "status"))

@@ -7,12 +7,18 @@ import asyncio
 import csv
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
 
 from bot.cli import main
+from bot.privacy import purge_expired
+from storage.announcements import run_source
+from storage.broadcast_models import ChannelDelivery
+from storage.models import OutboxMessage
 from tests.broadcast_kit import Clock, FakeSmsGateway, announce, call, onboard, received, sections, write_config
 from tests.kit import BotHarness
 
@@ -148,3 +154,41 @@ async def test_unreachable_household_lists_are_deleted_after_their_retention(
     assert await asyncio.to_thread(main, ["privacy", "purge", "--config", str(cfg)]) == 0
     assert "1 unreachable-household CSV files older than 30 days" in capsys.readouterr().out
     assert sorted(p.name for p in exports.iterdir()) == [recent.name, other.name]  # only our own files go
+
+
+async def test_old_runs_keep_their_counts_but_not_who_was_sent_what(
+        db_url: str, gateway: FakeSmsGateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    config = sections(fallback_channel="sms", sms_gateway_url=gateway.url, sms_gateway_token="sms-secret")
+    async with BotHarness.start(db_url, clock=clock, **config) as bot:
+        for user in "ab":
+            await onboard(bot, user, "vong-nhi", phone=PHONES[user])
+        bot.fake.set_user_error("b", -230)
+        ann = await announce(bot, title="Cắt nước", text="Cắt nước thứ Bảy từ 8 giờ đến 12 giờ.")
+        await bot.runtime.drain()
+        await bot.runtime.drain()
+        _, before = await call(bot, "GET", f"/api/v1/announcements/{ann}")
+        [run] = before["runs"]
+        assert run["outcomes"]["unreachable"] == 1 and len(run["unreachable"]) == 1
+
+        engine, privacy = bot.runtime.engine, bot.runtime.config.privacy
+        counts = await purge_expired(engine, privacy, tmp_path, clock.now + timedelta(days=89))
+        assert counts["broadcast_runs"] == 0
+        counts = await purge_expired(engine, privacy, tmp_path, clock.now + timedelta(days=91))
+        assert counts["broadcast_runs"] == 1
+
+        _, after = await call(bot, "GET", f"/api/v1/announcements/{ann}")
+        [archived] = after["runs"]
+        assert archived == {**run, "unreachable": [], "archived": True}
+        async with engine.connect() as conn:
+            source = run_source(run["run_id"])
+            left = (await conn.execute(select(func.count()).select_from(OutboxMessage)
+                                       .where(OutboxMessage.source == source))).scalar_one()
+            deliveries = (await conn.execute(select(func.count()).select_from(ChannelDelivery))).scalar_one()
+        assert (left, deliveries) == (0, 0)
+        assert (await purge_expired(engine, privacy, tmp_path, clock.now + timedelta(days=91)))["broadcast_runs"] == 0
+        cfg = write_config(tmp_path / "c.toml", db_url)
+        assert await asyncio.to_thread(main, ["announcements", "report", str(ann), "--config", str(cfg)]) == 0
+        out = capsys.readouterr().out
+        assert "unreachable 1" in out and "counts only: the per-household records passed" in out
+        assert "09******02" not in out

@@ -57,7 +57,8 @@ async def test_purge_removes_records_finished_past_retention_then_old_audit(bot:
     privacy = bot.runtime.config.privacy
     engine, now = bot.runtime.engine, utcnow()
 
-    nothing = {"dossier": 0, "id_card": 0, "audit": 0, "inbox": 0, "replies": 0, "unanswered": 0, "exports": 0}
+    nothing = {"dossier": 0, "id_card": 0, "audit": 0, "inbox": 0, "replies": 0, "unanswered": 0, "exports": 0,
+               "broadcast_runs": 0}
     assert await purge_expired(engine, privacy, tmp_path, now + timedelta(days=29)) == nothing
     counts = await purge_expired(engine, privacy, tmp_path,
                                  now + timedelta(days=privacy.record_retention_days, hours=1))
