@@ -184,14 +184,14 @@ class Sender(PollingLoop):
         if row.in_doubt_since is not None and self._history_skew is not None:
             sent, msg_id = await self._parts_zalo_has(row, bodies)
         while sent < len(bodies):
-            try:
-                token = await self._tokens.current()
-            except TokenUnavailable as e:
-                return self._retry(row, sent, -216, str(e))
             if self._quota_stop is not None and self._clock() < self._quota_stop[0]:
                 code = self._quota_stop[1]
                 return _finish(row, "failed", sent, row.next_attempt_at, code,
                                f"{describe(code)}: not tried, the quota was spent")
+            try:
+                token = await self._tokens.current()
+            except TokenUnavailable as e:
+                return self._retry(row, sent, -216, str(e))
             if self._before_send is not None:
                 await self._before_send()
             await self._limiter.acquire()
