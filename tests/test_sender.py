@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.app import zalo_client
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.sender import RenderLimits, Sender
@@ -128,8 +129,7 @@ async def die_mid_send(bot: BotHarness, clock: Clock, user: str, parts_through: 
     async with bot.runtime.engine.begin() as conn:
         [row] = await queues.claim_outbox(conn, clock.now, timedelta(seconds=60), 10)
     bodies = [b for r in row.replies for b in render(reply_from_dict(r), user)]
-    client = ZaloClient(bot.runtime.http, api_base_url=bot.runtime.config.zalo.api_base_url,
-                        oauth_base_url="", app_id=APP_ID, app_secret=APP_SECRET)
+    client = zalo_client(bot.runtime.http, bot.runtime.config.zalo)
     for body in bodies[:parts_through]:
         assert (await client.send("fake-access-0", body)).ok
 
