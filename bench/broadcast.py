@@ -26,13 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
 import math
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -46,30 +44,14 @@ ROOT = SELF.parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchkit import die_with_parent, free_port, percentile  # noqa: E402 (bench/, this script's folder)
+
 APP_ID, OA_ID, OA_SECRET, APP_SECRET = "bench-app", "bench-oa", "bench-oa-secret", "bench-app-secret"
 API_TOKEN = "bench-api-token"
 THON = ["thanh-nhut", "thanh-tam-dong", "thanh-tam-tay", "thanh-dong", "vong-nhi", "van-lang"]
 CHATTERS = [f"h{i:06d}" for i in range(1, 6)]  # households that also chat during the broadcasts
 READY_TIMEOUT = 60.0
 TARGETS = {"fanout_per_s": 2000.0, "rate_error_pct": 2.0, "reply_p99_ms": 100.0}
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    if not s:
-        return math.nan
-    return s[max(0, min(len(s) - 1, math.ceil(q / 100 * len(s)) - 1))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _uvloop() -> None:
@@ -212,7 +194,7 @@ async def spawn(name: str, *args: str, log: Path) -> Child:
     with open(log, "ab") as err:  # noqa: ASYNC230 (opened once, before the child runs)
         proc = await asyncio.create_subprocess_exec(sys.executable, *args, cwd=ROOT, env=env,
                                                     stdout=asyncio.subprocess.PIPE, stderr=err,
-                                                    preexec_fn=_die_with_parent)
+                                                    preexec_fn=die_with_parent)
     return Child(proc, name)
 
 
@@ -544,7 +526,7 @@ def main() -> None:
     p.add_argument("--role", choices=["fake"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.role == "fake":
-        _die_with_parent()
+        die_with_parent()
         _uvloop()
         asyncio.run(_fake_role())
         return

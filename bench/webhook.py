@@ -38,13 +38,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
 import math
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -56,6 +54,8 @@ SELF = Path(__file__).resolve()
 ROOT = SELF.parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchkit import die_with_parent, free_port, percentile  # noqa: E402 (bench/, this script's folder)
 
 APP_ID, OA_ID, OA_SECRET, APP_SECRET = "bench-app", "bench-oa", "bench-oa-secret", "bench-app-secret"
 WEBHOOK_PATH = "/webhook/zalo"
@@ -79,32 +79,6 @@ def use_uvloop(wanted: str) -> str:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         return "uvloop"
     return "asyncio"
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list (NaN when empty)."""
-    if not sorted_values:
-        return math.nan
-    k = max(0, min(len(sorted_values) - 1, math.ceil(q / 100 * len(sorted_values)) - 1))
-    return sorted_values[k]
-
-
-try:
-    _LIBC: Any = ctypes.CDLL("libc.so.6", use_errno=True)  # loaded here, not in a forked child
-except OSError:
-    _LIBC = None
-
-
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGTERM if the bench dies, so no server outlives an interrupted run."""
-    if _LIBC is not None:
-        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _remove_sqlite(path: str) -> None:
@@ -388,7 +362,7 @@ async def spawn(name: str, args: list[str], tmp: Path, ready_prefix: str | None,
     try:
         proc = await asyncio.create_subprocess_exec(
             *args, cwd=str(cwd), stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, preexec_fn=_die_with_parent)
+            env={**os.environ, **(env or {})}, preexec_fn=die_with_parent)
     finally:
         log.close()
     child = Child(name, proc, log_path)
