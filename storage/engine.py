@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
+from storage.sqlite_driver import one_trip_dbapi
+
 
 def is_sqlite(engine_or_url: AsyncEngine | str) -> bool:
     url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
@@ -41,10 +43,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 10)  # like busy_timeout: a stuck transaction fails, not hangs
     # Every statement is a hand-off to aiosqlite's thread and back (tens of microseconds each on a small
-    # VM), and the pool's rollback-on-return is one more per transaction. It is redundant here: a
+    # VM; one per statement with storage/sqlite_driver.py), and the pool's rollback-on-return is one more
+    # per transaction. It is redundant here: a
     # connection always goes back through Connection.close(), which rolls back a transaction still
     # open, and `engine.begin()` has committed or rolled back already.
     kwargs.setdefault("pool_reset_on_return", None)
+    kwargs.setdefault("module", one_trip_dbapi())
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
