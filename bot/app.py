@@ -105,7 +105,7 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     worker = Worker(engine, Dispatcher(flows, default_middlewares(w.per_resident_limit_per_minute)), services,
                     metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock,
                     marks=conversations.working)
-    inbox = InboxWriter(engine, on_commit=worker.wake)
+    inbox = InboxWriter(engine, on_commit=worker.wake, timeout=config.server.store_timeout_seconds)
     broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock,
                                       conversations)
     rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,

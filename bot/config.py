@@ -27,6 +27,8 @@ class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Past this an event not yet stored gets a 503 (Zalo retries), well before Zalo's own 2 s limit.
+    store_timeout_seconds: float = Field(1.5, gt=0, le=1.8)
     public_base_url: str = ""  # used in links shown to residents, e.g. the sandbox
 
 

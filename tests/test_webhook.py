@@ -125,3 +125,20 @@ async def test_storage_failure_answers_503_then_the_retry_is_processed_once(bot:
     assert "Bạn cần giúp gì" in texts(replies)
     assert await stored_events(bot) == 1
     assert bot.runtime.metrics.events_rejected.value(reason="storage") == 1
+
+
+async def test_an_event_not_stored_in_time_answers_503_and_zalos_retry_is_processed_once(db_url: str) -> None:
+    async with BotHarness.start(db_url, server={"store_timeout_seconds": 0.2}) as bot:
+        raw, headers = bot.events.text("u1", "menu")
+        async with bot.runtime.engine.connect() as held:  # another writer holds the inbox
+            await held.begin()  # on SQLite: BEGIN IMMEDIATE, the write lock
+            if held.dialect.name == "postgresql":
+                await held.execute(text("LOCK TABLE inbox_events IN EXCLUSIVE MODE"))
+            status = (await bot.post(raw, headers)).status
+            await held.rollback()
+        assert status == 503
+        assert bot.runtime.metrics.events_rejected.value(reason="storage") == 1
+        replies = await bot.resident("u1").send(raw, headers)  # Zalo's retry of the same event
+        assert "Bạn cần giúp gì" in texts(replies)
+        assert await stored_events(bot) == 1
+        assert len(bot.fake.received) == len(replies), "answered once, not once per delivery"
