@@ -101,11 +101,16 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
                     batch_size=w.sender_batch_size, concurrency=w.sender_concurrency,
                     lease=timedelta(seconds=w.send_lease_seconds), max_attempts=w.max_send_attempts,
                     limits=RenderLimits(z.max_text_chars, z.max_buttons), clock=clock, lane=replies_only,
-                    history_skew=history_skew(z))
+                    history_skew=history_skew(z), marks=conversations.working)
     worker = Worker(engine, Dispatcher(flows, default_middlewares(w.per_resident_limit_per_minute)), services,
                     metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock,
-                    marks=conversations.working)
-    inbox = InboxWriter(engine, on_commit=worker.wake, timeout=config.server.store_timeout_seconds)
+                    marks=conversations.worker_pass)
+
+    def stored() -> None:
+        conversations.event_stored()
+        worker.wake()
+
+    inbox = InboxWriter(engine, on_commit=stored, timeout=config.server.store_timeout_seconds)
     broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock,
                                       conversations)
     rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,

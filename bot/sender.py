@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,7 +79,8 @@ class Sender(PollingLoop):
                  limits: RenderLimits, clock: Callable[[], datetime] = utcnow, lane: Lane = all_priorities,
                  hold: Hold | None = None, history_skew: timedelta | None = None,
                  quota_pause: timedelta | None = None,
-                 before_send: Callable[[], Awaitable[None]] | None = None) -> None:
+                 before_send: Callable[[], Awaitable[None]] | None = None,
+                 marks: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
         super().__init__()
         self._engine = engine
         self._client = client
@@ -99,6 +101,7 @@ class Sender(PollingLoop):
         self._quota_pause = quota_pause
         self._quota_stop: tuple[datetime, int] | None = None
         self._before_send = before_send  # before each message: a broadcast lane waits its turn (priority.py)
+        self._marks = marks  # wraps each pass: the reply lane's are conversation work (priority.py)
         self._next_lease_check = datetime.min.replace(tzinfo=UTC)
 
     def may_have_more(self, busy: int) -> bool:
@@ -109,6 +112,12 @@ class Sender(PollingLoop):
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were worked on."""
+        with self._marks():
+            return await self._pass()
+
+    async def _pass(self) -> int:
+        if self._before_send is not None:
+            await self._before_send()  # a claim holds the database too (SQLite: the one connection)
         now = self._clock()
         low, high = self._lane(now)
         # Claims whose sender died are rare (a crash): look for them at most once a lease check interval.

@@ -30,3 +30,33 @@ async def test_a_broadcast_step_is_never_starved_by_conversations() -> None:
     gate = ConversationsFirst(max_wait=0.01)
     with gate.working():
         await asyncio.wait_for(gate.wait_turn(), 5)  # returns after max_wait although work goes on
+
+
+
+async def test_a_stored_event_holds_broadcasts_back_until_a_worker_pass_has_taken_it() -> None:
+    gate = ConversationsFirst(max_wait=60)
+    order: list[str] = []
+
+    async def broadcast_step() -> None:
+        await gate.wait_turn()
+        order.append("broadcast")
+
+    gate.event_stored()  # the webhook committed a resident's message; no pass has started on it yet
+    step = asyncio.create_task(broadcast_step())
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert order == []
+    with gate.worker_pass():
+        for _ in range(10):
+            await asyncio.sleep(0)
+        order.append("flow")
+    await asyncio.wait_for(step, 5)  # not max_wait (60 s): the pass let it through
+    assert order == ["flow", "broadcast"]
+
+    with gate.working():  # the reply sender's pass holds broadcasts back too
+        step = asyncio.create_task(broadcast_step())
+        for _ in range(10):
+            await asyncio.sleep(0)
+        order.append("reply sent")
+    await asyncio.wait_for(step, 5)  # not max_wait (60 s): the pass let it through
+    assert order == ["flow", "broadcast", "reply sent", "broadcast"]
