@@ -7,15 +7,12 @@ starts with BEGIN IMMEDIATE: one process writes at a time, so taking the write l
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.util import await_
 
 from storage.sqlite_driver import one_trip_dbapi
 
@@ -63,11 +60,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Straight to the driver: one hand-off to aiosqlite's thread instead of three (cursor, execute,
-        # close) through exec_driver_sql, for every transaction.
-        try:
-            await_(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))
-        except sqlite3.Error as e:  # as exec_driver_sql would raise it, e.g. "database is locked"
-            raise sa_exc.DBAPIError.instance("BEGIN IMMEDIATE", None, e, sqlite3.Error) from e
+        # No trip to aiosqlite's thread of its own: BEGIN IMMEDIATE goes with the first statement, and an
+        # error there ("database is locked") is that statement's.
+        conn.connection.dbapi_connection.begin_with_next_statement()
 
     return engine

@@ -5,7 +5,7 @@ to aiosqlite's thread and a wake-up of the event loop on the way back. On a smal
 not SQLite, were most of a statement's cost: a worker pass answering one message took 2.7 ms of the
 event loop's CPU, 1.7 ms with one trip. Here the cursor does the four steps in one function on that
 thread. Results are fetched whole, as the adapter already did; server-side cursors are not used with
-SQLite here.
+SQLite here. A transaction's BEGIN IMMEDIATE travels with its first statement, too.
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 
 
-def _run(conn: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> tuple[Any, list[Any], int, Any]:
-    """On aiosqlite's thread: the whole statement, returning what the cursor would have been asked."""
+def _run(conn: sqlite3.Connection, begin: bool, many: bool, operation: str, parameters: Any
+         ) -> tuple[Any, list[Any], int, Any]:
+    """On aiosqlite's thread: the whole statement (after BEGIN IMMEDIATE, for a transaction's first),
+    returning what the cursor would have been asked."""
+    if begin:
+        conn.execute("BEGIN IMMEDIATE")
     cur = conn.cursor()
     try:
         if many:
@@ -80,10 +84,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return None  # the statement's cursor was closed on the thread already
 
     async def _trip(self, many: bool, operation: Any, parameters: Any) -> None:
-        async with self._adapt_connection._execute_mutex:
-            conn = self._connection._conn
+        adapted = self._adapt_connection
+        async with adapted._execute_mutex:
+            begin, adapted._begin_with_next = adapted._begin_with_next, False
             self._description, rows, self._rowcount, self._lastrowid = await self._connection._execute(
-                _run, conn, many, operation, parameters)
+                _run, self._connection._conn, begin, many, operation, parameters)
             self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
@@ -94,8 +99,24 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin_with_next",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin_with_next = False
+
+    def begin_with_next_statement(self) -> None:
+        """Start a transaction (BEGIN IMMEDIATE) on the trip of the next statement, not a trip of its own."""
+        self._begin_with_next = True
+
+    def commit(self) -> None:
+        self._begin_with_next = False  # a transaction without statements: nothing was begun
+        super().commit()
+
+    def rollback(self) -> None:
+        self._begin_with_next = False
+        super().rollback()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -131,9 +131,11 @@ async def test_an_event_not_stored_in_time_answers_503_and_zalos_retry_is_proces
     async with BotHarness.start(db_url, server={"store_timeout_seconds": 0.2}) as bot:
         raw, headers = bot.events.text("u1", "menu")
         async with bot.runtime.engine.connect() as held:  # another writer holds the inbox
-            await held.begin()  # on SQLite: BEGIN IMMEDIATE, the write lock
+            await held.begin()
             if held.dialect.name == "postgresql":
                 await held.execute(text("LOCK TABLE inbox_events IN EXCLUSIVE MODE"))
+            else:  # the write lock (BEGIN IMMEDIATE goes with the first statement) and the one connection
+                await held.execute(text("SELECT 1"))
             status = (await bot.post(raw, headers)).status
             await held.rollback()
         assert status == 503
