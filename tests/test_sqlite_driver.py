@@ -1,0 +1,51 @@
+"""The SQLite driver's one-trip cursor: what the rest of the code relies on from a DBAPI cursor, and
+transactions whose BEGIN travels with their first statement. SQLite only: PostgreSQL runs asyncpg."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import create_engine
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t.sqlite3")
+    async with eng.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+    yield eng
+    await eng.dispose()
+
+
+async def count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+
+
+async def test_rowcount_lastrowid_executemany_and_returning(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        first = await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        assert first.lastrowid == 1
+        many = await conn.execute(text("INSERT INTO t (v) VALUES (:v) ON CONFLICT DO NOTHING"),
+                                  [{"v": "a"}, {"v": "b"}, {"v": "c"}])
+        assert many.rowcount == 2  # 'a' was there
+        updated = await conn.execute(text("UPDATE t SET v = v || '!' WHERE v != 'a'"))
+        assert updated.rowcount == 2
+        back = await conn.execute(text("DELETE FROM t WHERE v = 'c!' RETURNING id, v"))
+        assert back.all() == [(3, "c!")]
+    assert await count(engine) == 2
+
+
+async def test_a_failed_transaction_leaves_nothing(engine: AsyncEngine) -> None:
+    with pytest.raises(exc.IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('x')"))
+            await conn.execute(text("INSERT INTO t (v) VALUES ('x')"))
+    assert await count(engine) == 0
+
+
