@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +28,7 @@ from bot.sender import RenderLimits, Sender, history_skew, replies_only
 from bot.services import build_services
 from bot.tokens import TokenManager
 from bot.webhook import ZaloWebhook
-from bot.worker import Worker
+from bot.worker import DISPATCHED_FAMILIES, Worker
 from bot.zalo.client import ZaloClient
 from flows.base import Flow
 from flows.dossier import DOSSIER
@@ -106,15 +107,16 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
                     metrics, batch_size=w.batch_size, on_commit=sender.wake, clock=clock,
                     marks=conversations.worker_pass)
 
-    def stored() -> None:
-        conversations.event_stored()
+    def stored(rows: list[dict[str, Any]]) -> None:
+        if any(r["family"] in DISPATCHED_FAMILIES for r in rows):  # not Zalo's echoes of the OA's sends
+            conversations.event_stored()
         worker.wake()
 
     inbox = InboxWriter(engine, on_commit=stored, timeout=config.server.store_timeout_seconds)
     broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock,
                                       conversations)
     rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,
-                 broadcasting=broadcasting, clock=clock)
+                 broadcasting=broadcasting, conversations=conversations, clock=clock)
     inbox.start()
     if background:
         rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),

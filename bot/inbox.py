@@ -31,7 +31,7 @@ class StorageUnavailable(Exception):
 
 
 class InboxWriter:
-    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None], *, timeout: float,
+    def __init__(self, engine: AsyncEngine, on_commit: Callable[[list[dict[str, Any]]], None], *, timeout: float,
                  max_batch: int = 500) -> None:
         self._engine = engine
         self._on_commit = on_commit
@@ -99,9 +99,11 @@ class InboxWriter:
                 if not fut.done():
                     fut.set_exception(StorageUnavailable(type(e).__name__))
             return
+        new_rows = [row for key, row in rows.items() if key in new_keys]
         for row, fut in batch:
             if not fut.done():
                 key = row["event_key"]
                 fut.set_result(key in new_keys)
                 new_keys.discard(key)  # a key repeated within the batch counts once as new
-        self._on_commit()
+        if new_rows:
+            self._on_commit(new_rows)

@@ -48,9 +48,14 @@ class ConversationsFirst:
         with self.working(takes_stored=True):
             yield
 
+    @property
+    def busy(self) -> bool:
+        """Conversation work is going on or due: broadcast steps wait."""
+        return bool(self._working or self._stored)
+
     async def wait_turn(self) -> None:
         """Before a step of broadcast work: at once when no conversation work is going on."""
-        if self._working or self._stored:
+        if self.busy:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._max_wait):
                     await self._idle.wait()

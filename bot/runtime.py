@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import AppConfig
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
+from bot.priority import ConversationsFirst
 from bot.sender import Sender
 from bot.services import Services
 from bot.tokens import TokenManager
@@ -40,6 +41,7 @@ class Runtime:
     http: aiohttp.ClientSession
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     broadcasting: Broadcasting | None = None  # scheduler, fan-out and the paced broadcast sender
+    conversations: ConversationsFirst = field(default_factory=ConversationsFirst)  # residents-first gate
     clock: Callable[[], datetime] = utcnow
 
     async def drain(self, max_passes: int = 1000) -> None:

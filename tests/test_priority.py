@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.priority import ConversationsFirst
+from tests.kit import OA_ID, BotHarness
 
 
 async def test_a_broadcast_step_waits_for_the_conversation_pass_in_progress() -> None:
@@ -60,3 +61,16 @@ async def test_a_stored_event_holds_broadcasts_back_until_a_worker_pass_has_take
         order.append("reply sent")
     await asyncio.wait_for(step, 5)  # not max_wait (60 s): the pass let it through
     assert order == ["flow", "broadcast", "reply sent", "broadcast"]
+
+
+async def test_only_residents_events_close_the_gate_not_zalos_echoes_of_the_oas_sends(db_url: str) -> None:
+    async with BotHarness.start(db_url) as bot:
+        gate = bot.runtime.conversations
+        echo = bot.events.raw("oa_send_text", sender={"id": OA_ID}, recipient={"id": "u1"},
+                              message={"text": "Thông báo lịch cắt điện", "msg_id": "echo-1"})
+        assert (await bot.post(*echo)).status == 200
+        assert not gate.busy, "an echo of a broadcast message held broadcasts back"
+        assert (await bot.post(*bot.events.text("u1", "menu"))).status == 200
+        assert gate.busy
+        await bot.runtime.drain()
+        assert not gate.busy
