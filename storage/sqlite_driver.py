@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
-from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util import EMPTY_DICT, await_
 
 
 def _run(conn: sqlite3.Connection, begin: bool, many: bool, operation: str, parameters: Any
@@ -109,6 +109,12 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def begin_with_next_statement(self) -> None:
         """Start a transaction (BEGIN IMMEDIATE) on the trip of the next statement, not a trip of its own."""
         self._begin_with_next = True
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self._begin_with_next:  # a streamed query (aiosqlite's own cursor) begins too
+            self._begin_with_next = False
+            await_(self._connection.execute("BEGIN IMMEDIATE"))
+        return super().cursor(server_side)
 
     def commit(self) -> None:
         self._begin_with_next = False  # a transaction without statements: nothing was begun

@@ -3,6 +3,7 @@ transactions whose BEGIN travels with their first statement. SQLite only: Postgr
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -49,3 +50,17 @@ async def test_a_failed_transaction_leaves_nothing(engine: AsyncEngine) -> None:
     assert await count(engine) == 0
 
 
+
+
+
+async def test_a_streamed_query_first_in_a_transaction_takes_the_write_lock(engine: AsyncEngine,
+                                                                           tmp_path: Path) -> None:
+    async with engine.begin() as conn:
+        rows = [r async for r in await conn.stream(text("SELECT v FROM t"))]
+        assert rows == []
+        other = sqlite3.connect(tmp_path / "t.sqlite3", timeout=0.05)  # another process, say
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("INSERT INTO t (v) VALUES ('meanwhile')")
+        finally:
+            other.close()
