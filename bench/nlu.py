@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchkit import percentile  # noqa: E402 (bench/, this script's folder)
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from flows.catalog import Catalog, build_catalog, load_catalog  # noqa: E402
@@ -72,8 +72,7 @@ def synthetic_catalog(real: Catalog, total: int = 1000, seed: int = 20260101) ->
 
 
 def _percentiles(samples: Sequence[float]) -> tuple[float, float]:
-    s = sorted(samples)
-    return statistics.median(s), s[min(len(s) - 1, round(0.99 * (len(s) - 1)))]
+    return percentile(list(samples), 50), percentile(list(samples), 99)
 
 
 def _time(fn: Callable[[str], object], messages: Sequence[str]) -> list[float]:
