@@ -211,7 +211,9 @@ def toml_config(db_url: str, port: int, fake_url: str, rate: float, tmp: Path) -
         'access_token = "fake-access-0"', 'refresh_token = "fake-refresh-0"', "send_rate_per_second = 1000",
         "[worker]", "per_resident_limit_per_minute = 100000", "send_lease_seconds = 5",
         "[broadcasts]", f"rate_per_second = {rate}", 'quiet_hours = ""', "lease_seconds = 5",
-        "poll_interval_seconds = 0.2", "send_batch_size = 500", "send_concurrency = 16",
+        # 100-message claims: a 500-message claim held SQLite's one connection for 20-35 ms, and residents'
+        # replies waited behind it (unthrottled reply p99 160-360 ms, 66 ms with 100; fan-out 4,600 -> 3,800/s).
+        "poll_interval_seconds = 0.2", "send_batch_size = 100", "send_concurrency = 16",
         f"csv_dir = {v(str(tmp / 'csv'))}",
         "[[api.clients]]", 'name = "bench"', f"token_sha256 = {v(token_hash(API_TOKEN))}",
         'scopes = ["announcements"]',
@@ -538,6 +540,7 @@ def main() -> None:
         "rate within 2 %": abs(results["rate_error_pct"]) <= TARGETS["rate_error_pct"],
         "kill: 0 duplicates, 0 missing": results["kill_duplicates"] == 0 and results["kill_missing"] == 0,
         "reply p99 ≤ 100 ms (throttled broadcast)": results["reply_p99_ms_throttled"] <= TARGETS["reply_p99_ms"],
+        "reply p99 ≤ 100 ms (unthrottled fan-out)": results["reply_p99_ms_unthrottled"] <= TARGETS["reply_p99_ms"],
     }
     print(json.dumps(results, ensure_ascii=False))
     for name, ok in checks.items():
