@@ -96,7 +96,7 @@ def build_broadcasting(config: AppConfig, engine: AsyncEngine, client: ZaloClien
                     max_attempts=w.max_send_attempts, limits=RenderLimits(z.max_text_chars, z.max_buttons),
                     clock=clock, lane=broadcast_lane(QuietHours(bc.quiet_hours, config.commune.timezone)),
                     hold=hold_broadcasts, history_skew=history_skew(z),
-                    quota_pause=timedelta(minutes=bc.quota_pause_minutes), before_send=conversations.wait_turn)
+                    quota_pause=timedelta(minutes=bc.quota_pause_minutes), wait_turn=conversations.wait_turn)
     channels = other_channels(config, services, http)
     fanout = FanOut(engine, ZaloChannel(engine, services.texts, services.text_defaults, clock),
                     batch_size=bc.expand_batch_size, clock=clock, on_queued=sender.wake,

@@ -29,12 +29,9 @@ class ConversationsFirst:
         self._idle.clear()
 
     @contextlib.contextmanager
-    def working(self, takes_stored: bool = False) -> Iterator[None]:
-        """Around a pass of conversation work: the worker's (`takes_stored`: it picks up the stored
-        events) or the reply sender's."""
+    def working(self) -> Iterator[None]:
+        """Around a pass of conversation work (the reply sender's; the worker's is `worker_pass`)."""
         self._working += 1
-        if takes_stored:
-            self._stored = False
         self._idle.clear()
         try:
             yield
@@ -45,7 +42,9 @@ class ConversationsFirst:
 
     @contextlib.contextmanager
     def worker_pass(self) -> Iterator[None]:
-        with self.working(takes_stored=True):
+        """Around a worker pass: it picks up the stored events."""
+        self._stored = False
+        with self.working():
             yield
 
     @property

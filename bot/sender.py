@@ -79,7 +79,7 @@ class Sender(PollingLoop):
                  limits: RenderLimits, clock: Callable[[], datetime] = utcnow, lane: Lane = all_priorities,
                  hold: Hold | None = None, history_skew: timedelta | None = None,
                  quota_pause: timedelta | None = None,
-                 before_send: Callable[[], Awaitable[None]] | None = None,
+                 wait_turn: Callable[[], Awaitable[None]] | None = None,
                  marks: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
         super().__init__()
         self._engine = engine
@@ -100,7 +100,7 @@ class Sender(PollingLoop):
         # rest as not sent for that reason (one request, not one per remaining household).
         self._quota_pause = quota_pause
         self._quota_stop: tuple[datetime, int] | None = None
-        self._before_send = before_send  # before each message: a broadcast lane waits its turn (priority.py)
+        self._wait_turn = wait_turn  # before each claim and send: a broadcast lane waits its turn (priority.py)
         self._marks = marks  # wraps each pass: the reply lane's are conversation work (priority.py)
         self._next_lease_check = datetime.min.replace(tzinfo=UTC)
 
@@ -116,8 +116,8 @@ class Sender(PollingLoop):
             return await self._pass()
 
     async def _pass(self) -> int:
-        if self._before_send is not None:
-            await self._before_send()  # a claim holds the database too (SQLite: the one connection)
+        if self._wait_turn is not None:
+            await self._wait_turn()  # a claim holds the database too (SQLite: the one connection)
         now = self._clock()
         low, high = self._lane(now)
         # Claims whose sender died are rare (a crash): look for them at most once a lease check interval.
@@ -201,8 +201,8 @@ class Sender(PollingLoop):
                 token = await self._tokens.current()
             except TokenUnavailable as e:
                 return self._retry(row, sent, -216, str(e))
-            if self._before_send is not None:
-                await self._before_send()
+            if self._wait_turn is not None:
+                await self._wait_turn()
             await self._limiter.acquire()
             result = await self._client.send(token, bodies[sent])
             if result.ok:

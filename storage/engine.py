@@ -41,9 +41,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_timeout", 10)  # like busy_timeout: a stuck transaction fails, not hangs
     # Every statement is a hand-off to aiosqlite's thread and back (tens of microseconds each on a small
     # VM; one per statement with storage/sqlite_driver.py), and the pool's rollback-on-return is one more
-    # per transaction. It is redundant here: a
-    # connection always goes back through Connection.close(), which rolls back a transaction still
-    # open, and `engine.begin()` has committed or rolled back already.
+    # per transaction. It is redundant here: a connection always goes back through Connection.close(),
+    # which rolls back a transaction still open, and `engine.begin()` has committed or rolled back already.
     kwargs.setdefault("pool_reset_on_return", None)
     kwargs.setdefault("module", one_trip_dbapi())
     engine = create_async_engine(url, **kwargs)

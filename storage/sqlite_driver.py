@@ -22,13 +22,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT, await_
 
+BEGIN = "BEGIN IMMEDIATE"  # every transaction takes the write lock up front (storage/engine.py says why)
+
 
 def _run(conn: sqlite3.Connection, begin: bool, many: bool, operation: str, parameters: Any
          ) -> tuple[Any, list[Any], int, Any]:
     """On aiosqlite's thread: the whole statement (after BEGIN IMMEDIATE, for a transaction's first),
     returning what the cursor would have been asked."""
     if begin:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(BEGIN)
     cur = conn.cursor()
     try:
         if many:
@@ -113,7 +115,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def cursor(self, server_side: bool = False) -> Any:
         if server_side and self._begin_with_next:  # a streamed query (aiosqlite's own cursor) begins too
             self._begin_with_next = False
-            await_(self._connection.execute("BEGIN IMMEDIATE"))
+            await_(self._connection.execute(BEGIN))
         return super().cursor(server_side)
 
     def commit(self) -> None:

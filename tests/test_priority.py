@@ -8,18 +8,25 @@ from bot.priority import ConversationsFirst
 from tests.kit import OA_ID, BotHarness
 
 
+def broadcast_step(gate: ConversationsFirst, order: list[str]) -> asyncio.Task[None]:
+    """A step of broadcast work, started now: it notes "broadcast" in `order` once the gate lets it."""
+    async def step() -> None:
+        await gate.wait_turn()
+        order.append("broadcast")
+    return asyncio.create_task(step())
+
+
+async def let_others_run() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
 async def test_a_broadcast_step_waits_for_the_conversation_pass_in_progress() -> None:
     gate = ConversationsFirst(max_wait=60)
     order: list[str] = []
-
-    async def broadcast_step() -> None:
-        await gate.wait_turn()
-        order.append("broadcast")
-
     with gate.working():
-        step = asyncio.create_task(broadcast_step())
-        for _ in range(10):
-            await asyncio.sleep(0)
+        step = broadcast_step(gate, order)
+        await let_others_run()
         order.append("reply")
     await step
     assert order == ["reply", "broadcast"]
@@ -33,31 +40,22 @@ async def test_a_broadcast_step_is_never_starved_by_conversations() -> None:
         await asyncio.wait_for(gate.wait_turn(), 5)  # returns after max_wait although work goes on
 
 
-
 async def test_a_stored_event_holds_broadcasts_back_until_a_worker_pass_has_taken_it() -> None:
     gate = ConversationsFirst(max_wait=60)
     order: list[str] = []
-
-    async def broadcast_step() -> None:
-        await gate.wait_turn()
-        order.append("broadcast")
-
     gate.event_stored()  # the webhook committed a resident's message; no pass has started on it yet
-    step = asyncio.create_task(broadcast_step())
-    for _ in range(10):
-        await asyncio.sleep(0)
+    step = broadcast_step(gate, order)
+    await let_others_run()
     assert order == []
     with gate.worker_pass():
-        for _ in range(10):
-            await asyncio.sleep(0)
+        await let_others_run()
         order.append("flow")
     await asyncio.wait_for(step, 5)  # not max_wait (60 s): the pass let it through
     assert order == ["flow", "broadcast"]
 
     with gate.working():  # the reply sender's pass holds broadcasts back too
-        step = asyncio.create_task(broadcast_step())
-        for _ in range(10):
-            await asyncio.sleep(0)
+        step = broadcast_step(gate, order)
+        await let_others_run()
         order.append("reply sent")
     await asyncio.wait_for(step, 5)  # not max_wait (60 s): the pass let it through
     assert order == ["flow", "broadcast", "reply sent", "broadcast"]
