@@ -1,8 +1,9 @@
 """Engine and session setup for the two supported engines.
 
-SQLite (embedded default) runs in WAL mode with foreign keys and a busy timeout, and every transaction
-starts with BEGIN IMMEDIATE: one process writes at a time, so taking the write lock up front avoids the
-"database is locked" upgrade failures of deferred transactions. PostgreSQL is the multi-process engine.
+SQLite (embedded default) runs in WAL mode with foreign keys, and every transaction starts with BEGIN
+IMMEDIATE: one process writes at a time, so taking the write lock up front avoids the "database is
+locked" upgrade failures of deferred transactions. A lock held by another process is waited for in the
+event loop (storage/sqlite_driver.py). PostgreSQL is the multi-process engine.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -1,17 +1,24 @@
-"""aiosqlite, as SQLAlchemy drives it, with one trip to the connection's thread per statement.
+"""aiosqlite, as SQLAlchemy drives it, with statements, COMMIT and ROLLBACK run on the event loop's thread.
 
-SQLAlchemy's adapter makes four (open a cursor, execute, fetch all, close), and every trip is a hand-off
-to aiosqlite's thread and a wake-up of the event loop on the way back. On a small VM those hand-offs,
-not SQLite, were most of a statement's cost: a worker pass answering one message took 2.7 ms of the
-event loop's CPU, 1.7 ms with one trip. Here the cursor does the four steps in one function on that
-thread. Results are fetched whole, as the adapter already did; server-side cursors are not used with
-SQLite here. A transaction's BEGIN IMMEDIATE travels with its first statement, too.
+SQLAlchemy's adapter hands every step (open a cursor, execute, fetch, close, commit) to aiosqlite's
+thread, and the event loop is woken on the way back. On a small VM a hand-off costs far more than the
+statement: 230 µs of CPU against tens of µs for one of our statements (a thread that sleeps and is woken
+is a VM exit). Run inline, a statement costs only itself, and the event loop is blocked no longer than
+SQLite works; the service's statements are short and the one connection serialises them anyway.
+
+A lock held by another process (a CLI import, `db upgrade`) must not block the event loop, so SQLite's
+busy handler is off (busy_timeout 0) and a statement refused with SQLITE_BUSY is retried here, after an
+asyncio sleep, for up to BUSY_TIMEOUT. Every transaction begins with BEGIN IMMEDIATE, sent with its first
+statement, so that is where the wait happens, before anything was done. aiosqlite's thread still opens
+and closes the connection; server-side cursors (not used with SQLite here) still go through it too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+import time
 from typing import Any
 
 import aiosqlite
@@ -23,13 +30,19 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT, await_
 
 BEGIN = "BEGIN IMMEDIATE"  # every transaction takes the write lock up front (storage/engine.py says why)
+BUSY_TIMEOUT = 10.0  # seconds a statement waits for another process's lock before it fails
+_BUSY_CODES = (sqlite3.SQLITE_BUSY, 261)  # 261: SQLITE_BUSY_RECOVERY (another connection recovers the WAL)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES
 
 
 def _run(conn: sqlite3.Connection, begin: bool, many: bool, operation: str, parameters: Any
          ) -> tuple[Any, list[Any], int, Any]:
-    """On aiosqlite's thread: the whole statement (after BEGIN IMMEDIATE, for a transaction's first),
-    returning what the cursor would have been asked."""
-    if begin:
+    """The whole statement (after BEGIN IMMEDIATE, for a transaction's first), returning what the cursor
+    would have been asked."""
+    if begin and not conn.in_transaction:  # a retry after SQLITE_BUSY may find the BEGIN done
         conn.execute(BEGIN)
     cur = conn.cursor()
     try:
@@ -87,10 +100,21 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, many: bool, operation: Any, parameters: Any) -> None:
         adapted = self._adapt_connection
+        conn = self._connection._conn
         async with adapted._execute_mutex:
             begin, adapted._begin_with_next = adapted._begin_with_next, False
-            self._description, rows, self._rowcount, self._lastrowid = await self._connection._execute(
-                _run, self._connection._conn, begin, many, operation, parameters)
+            deadline, pause = time.monotonic() + BUSY_TIMEOUT, 0.001
+            while True:
+                try:
+                    self._description, rows, self._rowcount, self._lastrowid = _run(
+                        conn, begin, many, operation, parameters)
+                    break
+                except sqlite3.OperationalError as e:
+                    # SQLite guarantees a statement refused with BUSY did nothing and may be run again.
+                    if not _is_busy(e) or time.monotonic() + pause > deadline:
+                        raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.05)
             self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
@@ -120,15 +144,26 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         self._begin_with_next = False  # a transaction without statements: nothing was begun
-        super().commit()
+        self._inline(sqlite3.Connection.commit)
 
     def rollback(self) -> None:
         self._begin_with_next = False
-        super().rollback()
+        self._inline(sqlite3.Connection.rollback)
+
+    def _inline(self, step: Any) -> None:
+        conn = self._connection._connection
+        if conn is None:  # closed already, as the adapter's own commit and rollback allow
+            return
+        try:
+            step(conn)  # in WAL mode with the write lock held, COMMIT never waits for a lock
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        kw["check_same_thread"] = False  # opened on aiosqlite's thread, used on the event loop's
+        kw["timeout"] = 0  # no busy handler: it would block the event loop (see _trip)
         adapted = super().connect(*arg, **kw)
         return OneTripConnection(self, adapted._connection)
 

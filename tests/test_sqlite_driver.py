@@ -1,9 +1,12 @@
-"""The SQLite driver's one-trip cursor: what the rest of the code relies on from a DBAPI cursor, and
-transactions whose BEGIN travels with their first statement. SQLite only: PostgreSQL runs asyncpg."""
+"""The SQLite driver: what the rest of the code relies on from a DBAPI cursor, transactions whose BEGIN
+travels with their first statement, statements run on the event loop's thread, and another process's
+lock waited for without blocking the event loop. SQLite only: PostgreSQL runs asyncpg."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import sqlite_driver
 from storage.engine import create_engine
 
 
@@ -50,7 +54,50 @@ async def test_a_failed_transaction_leaves_nothing(engine: AsyncEngine) -> None:
     assert await count(engine) == 0
 
 
+async def test_statements_run_on_the_event_loops_thread(engine: AsyncEngine) -> None:
+    threads: list[int] = []
+    async with engine.begin() as conn:
+        raw = await conn.get_raw_connection()
+        raw.driver_connection._conn.create_function("whose", 0, lambda: threads.append(threading.get_ident()))
+        await conn.execute(text("SELECT whose()"))
+    assert threads == [threading.get_ident()]
 
+
+async def test_another_processs_lock_is_waited_for_in_the_event_loop(engine: AsyncEngine, tmp_path: Path) -> None:
+    async with engine.connect() as conn:  # SQLite's own busy handler would hold the event loop while it waits
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one() == 0
+    other = sqlite3.connect(tmp_path / "t.sqlite3", isolation_level=None)  # a CLI import, say
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t (v) VALUES ('theirs')")
+
+    async def ours() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
+
+    writing = asyncio.create_task(ours())
+    loop_ran = asyncio.Event()
+    asyncio.get_running_loop().call_soon(loop_ran.set)
+    await loop_ran.wait()
+    assert not writing.done()  # still waiting for the lock
+    other.execute("COMMIT")
+    other.close()
+    await writing
+    assert await count(engine) == 2
+
+
+async def test_a_lock_held_too_long_fails_the_statement(engine: AsyncEngine, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_driver, "BUSY_TIMEOUT", 0.02)
+    other = sqlite3.connect(tmp_path / "t.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(exc.OperationalError, match="locked"):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert await count(engine) == 0
 
 
 async def test_a_streamed_query_first_in_a_transaction_takes_the_write_lock(engine: AsyncEngine,
