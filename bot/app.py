@@ -42,7 +42,7 @@ from flows.privacy import PRIVACY
 from flows.procedures import PROCEDURES
 from flows.registry import FlowRegistry
 from storage import queues
-from storage.engine import create_engine, is_sqlite
+from storage.engine import create_engine, is_sqlite, run_transaction
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.types import utcnow
 
@@ -77,8 +77,7 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     try:
         if is_sqlite(engine):
             await upgrade(engine)  # embedded default: nothing to run by hand
-            async with engine.begin() as conn:  # SQLite has one process: claims left now are a dead one's
-                await queues.release_claims(conn)
+            await run_transaction(engine, queues.release_claims)  # SQLite's one process: claims left are a dead one's
         elif await current_revision(engine) != head_revision():
             raise StartupError("the PostgreSQL schema is not up to date: run `python -m bot db upgrade`")
     except StartupError:
@@ -152,8 +151,7 @@ async def metrics_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     gauges: dict[str, float] = {}
     with contextlib.suppress(Exception):  # metrics stay readable while the database is down
-        async with rt.engine.connect() as conn:
-            gauges = dict(await queues.queue_depths(conn))
+        gauges = dict(await run_transaction(rt.engine, queues.queue_depths))
     return web.Response(text=rt.metrics.render(gauges), content_type="text/plain")
 
 

@@ -72,8 +72,8 @@ async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Pat
     async with engine.begin() as conn:
         counts = await LookupStore(conn).purge(now - timedelta(days=config.record_retention_days),
                                                now - timedelta(days=config.audit_retention_days))
-        counts.update(await queues.purge_conversations(
-            conn, now - timedelta(days=config.conversation_retention_days)))
+        counts.update(await conn.run_sync(queues.purge_conversations,
+                                          now - timedelta(days=config.conversation_retention_days)))
         counts["broadcast_runs"] = await archive_finished_runs(
             conn, now - timedelta(days=config.broadcast_retention_days))
     counts["exports"] = _delete_files_before(exports, CSV_PATTERN, now - timedelta(days=config.export_retention_days))

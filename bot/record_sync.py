@@ -68,5 +68,5 @@ async def _notify(conn: AsyncConnection, store: LookupStore, kind: str, changes:
             "parts_sent": 0, "priority": NOTIFICATION_PRIORITY, "source": "notification", "status": "pending",
             "attempts": 0, "next_attempt_at": now, "created_at": now,
         })
-    await queues.enqueue(conn, rows)
+    await conn.run_sync(queues.enqueue, rows)
     return len(rows)

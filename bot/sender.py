@@ -16,6 +16,7 @@ one, paced at the broadcast rate, for announcements, so a resident's reply never
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.background import PollingLoop
@@ -36,6 +38,7 @@ from bot.zalo.errors import INTERNAL_ERROR, Disposition, describe, night_ban_end
 from bot.zalo.render import render
 from flows.replies import reply_from_dict
 from storage import queues
+from storage.engine import run_transaction
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -124,13 +127,12 @@ class Sender(PollingLoop):
         expired = now >= self._next_lease_check
         if expired:
             self._next_lease_check = now + LEASE_CHECK
-        async with self._engine.begin() as conn:
-            rows = await queues.claim_outbox(conn, now, self._lease, self._batch_size, include_expired=expired,
-                                             min_priority=low, max_priority=high)
-            held = await self._hold(conn, rows) if rows and self._hold is not None else {}
-            if held:
-                await queues.finish_outbox(conn, [_finish(r, "cancelled", r.parts_sent, r.next_attempt_at, None,
-                                                          held[r.id]) for r in rows if r.id in held])
+        claim = functools.partial(queues.claim_outbox, now=now, lease=self._lease, limit=self._batch_size,
+                                  include_expired=expired, min_priority=low, max_priority=high)
+        if self._hold is None:
+            rows, held = await run_transaction(self._engine, claim), {}
+        else:
+            rows, held = await self._claim_and_hold(claim, self._hold)
         if not rows:
             return 0
         for reason in held.values():
@@ -145,6 +147,18 @@ class Sender(PollingLoop):
             for t in tasks:
                 t.cancel()  # only reached with tasks left when recording failed (database down)
         return len(rows)
+
+    async def _claim_and_hold(self, claim: Callable[[Connection], list[Any]], hold: Hold
+                              ) -> tuple[list[Any], dict[int, str]]:
+        """Claim, and in the same transaction settle the claimed rows that `hold` says must not be sent."""
+        async with self._engine.begin() as conn:
+            rows = await conn.run_sync(claim)
+            held = await hold(conn, rows) if rows else {}
+            if held:
+                await conn.run_sync(queues.finish_outbox, [
+                    _finish(r, "cancelled", r.parts_sent, r.next_attempt_at, None, held[r.id])
+                    for r in rows if r.id in held])
+        return rows, held
 
     async def _record_as_they_finish(self, tasks: list[asyncio.Task[dict[str, Any]]]) -> None:
         """Commit outcomes while the rest of the batch is still sending (group commit): one write at a time
@@ -171,8 +185,7 @@ class Sender(PollingLoop):
             await self._record(done)
 
     async def _record(self, results: list[dict[str, Any]]) -> None:
-        async with self._engine.begin() as conn:
-            await queues.finish_outbox(conn, results)
+        await run_transaction(self._engine, queues.finish_outbox, results)
         for r in results:
             if r["status"] != "pending":
                 self._metrics.outbox.inc(outcome=r["status"], reason=str(r["error_code"] or 0))

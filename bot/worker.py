@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.background import PollingLoop
@@ -24,6 +25,7 @@ from flows.base import STATE_VERSION, Conversation, Incoming, Step
 from flows.context import ResidentView, TurnContext
 from flows.replies import Text
 from storage import queues
+from storage.engine import run_transaction
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -69,13 +71,7 @@ class Worker(PollingLoop):
             return await self._pass()
 
     async def _pass(self) -> int:
-        now = self._clock()
-        async with self._engine.begin() as conn:
-            users = await queues.pending_users(conn, self._batch_size)
-            if users:
-                await queues.ensure_residents(conn, users, now)
-            else:  # housekeeping on idle passes only (one statement less per busy pass): nobody waits on these
-                await queues.ignore_userless_events(conn, now)
+        users = await run_transaction(self._engine, _pending_users, self._batch_size, self._clock())
         if not users:
             return 0
         try:
@@ -93,10 +89,9 @@ class Worker(PollingLoop):
 
     async def _process(self, users: list[str], careful: bool) -> int:
         async with self._engine.begin() as conn:
-            residents = {r.zalo_user_id: r for r in await queues.lock_residents(conn, users)}
+            residents, events = await conn.run_sync(_lock_residents_and_events, users, self._batch_size)
             if not residents:
                 return 0
-            events = await queues.pending_events_for(conn, list(residents), self._batch_size)
             services = self._services.bind(conn)
             by_user: dict[str, list[Any]] = {}
             for ev in events:
@@ -105,9 +100,7 @@ class Worker(PollingLoop):
             for user_id, user_events in by_user.items():
                 saved.append(await self._run_resident(conn, services, residents[user_id], user_events,
                                                       outbox, finished, careful))
-            await queues.enqueue(conn, outbox)
-            await queues.save_residents(conn, saved)
-            await queues.finish_events(conn, finished)
+            await conn.run_sync(_save, outbox, saved, finished)
         now = self._clock()
         for ev in events:
             self._metrics.processing_latency.observe(max(0.0, (now - ev.received_at).total_seconds()))
@@ -165,6 +158,28 @@ class Worker(PollingLoop):
             "state": conv.to_dict() if conv is not None else {}, "state_version": STATE_VERSION,
             "handoff_until": view.handoff_until, "is_follower": view.is_follower,
         }
+
+
+def _pending_users(conn: Connection, limit: int, now: datetime) -> list[str]:
+    """Residents with pending events (their rows created), committed before they are locked for work."""
+    users = queues.pending_users(conn, limit)
+    if users:
+        queues.ensure_residents(conn, users, now)
+    else:  # housekeeping on idle passes only (one statement less per busy pass): nobody waits on these
+        queues.ignore_userless_events(conn, now)
+    return users
+
+
+def _lock_residents_and_events(conn: Connection, users: list[str], limit: int) -> tuple[dict[str, Any], list[Any]]:
+    residents = {r.zalo_user_id: r for r in queues.lock_residents(conn, users)}
+    return residents, queues.pending_events_for(conn, list(residents), limit) if residents else []
+
+
+def _save(conn: Connection, outbox: list[dict[str, Any]], saved: list[dict[str, Any]],
+          finished: list[dict[str, Any]]) -> None:
+    queues.enqueue(conn, outbox)
+    queues.save_residents(conn, saved)
+    queues.finish_events(conn, finished)
 
 
 class _RetryCarefully(Exception):

@@ -8,14 +8,34 @@ event loop (storage/sqlite_driver.py). PostgreSQL is the multi-process engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from storage.sqlite_driver import one_trip_dbapi
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def run_transaction(engine: AsyncEngine, work: Callable[Concatenate[Connection, P], T],
+                          *args: P.args, **kwargs: P.kwargs) -> T:
+    """`work(conn, *args, **kwargs)` in one transaction, on SQLAlchemy's synchronous API, in one greenlet.
+
+    The async API spends a greenlet on every call (connect, begin, each statement, commit, close). At
+    about 50 µs each on a small VM, a two-statement transaction cost 500 µs of CPU that way, 250 µs
+    here. The driver's I/O still yields to the event loop; `work` itself must not block."""
+    return await greenlet_spawn(_in_transaction, engine.sync_engine, work, *args, **kwargs)
+
+
+def _in_transaction(engine: Engine, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with engine.begin() as conn:
+        return work(conn, *args, **kwargs)
 
 
 def is_sqlite(engine_or_url: AsyncEngine | str) -> bool:

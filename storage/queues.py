@@ -3,9 +3,11 @@
 Claims lock rows with FOR UPDATE SKIP LOCKED on PostgreSQL so several processes share the work;
 on SQLite a single process works the queues and BEGIN IMMEDIATE serialises writers.
 
-The statements on a message's way through are built once (per dialect and shape) with bound parameters,
-not per call: building a claim and computing its cache key took about 1.4 ms of CPU on a small VM, more
-than running it. Statements are immutable, so a cached one is safe to share and to extend.
+The functions take a synchronous Connection: callers run them with `run_transaction` (storage/engine.py
+says why) or, inside an async transaction, with `conn.run_sync`. The statements on a message's way
+through are built once (per dialect and shape) with bound parameters, not per call: building a claim and
+computing its cache keys took about 1.4 ms of CPU on a small VM, more than running it. Statements are
+immutable, so a cached one is safe to share and to extend.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, case, delete, exists, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import InboxEvent, OutboxMessage, Resident
@@ -31,7 +34,7 @@ _OPEN_STATUSES = (literal_column("'pending'"), literal_column("'sending'"))
 residents = Resident.__table__
 
 
-def insert_ignoring_duplicates(conn: AsyncConnection, table: Any) -> Any:
+def insert_ignoring_duplicates(conn: AsyncConnection | Connection, table: Any) -> Any:
     return _insert_ignoring(conn.dialect.name, table)
 
 
@@ -55,9 +58,9 @@ def _ids(name: str) -> Any:
 
 # --- inbox -------------------------------------------------------------------------------------------
 
-async def insert_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> set[str]:
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert events, skipping known event keys; returns the keys that were new."""
-    result = await conn.execute(_insert_events(conn.dialect.name), list(rows))
+    result = conn.execute(_insert_events(conn.dialect.name), list(rows))
     return {r[0] for r in result.all()}
 
 
@@ -66,8 +69,8 @@ def _insert_events(dialect_name: str) -> Any:
     return _insert_ignoring(dialect_name, inbox).returning(inbox.c.event_key)
 
 
-async def pending_users(conn: AsyncConnection, limit: int) -> list[str]:
-    return [r[0] for r in (await conn.execute(_pending_users(), {"limit": limit})).all()]
+def pending_users(conn: Connection, limit: int) -> list[str]:
+    return [r[0] for r in (conn.execute(_pending_users(), {"limit": limit})).all()]
 
 
 @cache
@@ -81,8 +84,8 @@ def _pending_users() -> Any:
     )
 
 
-async def ignore_userless_events(conn: AsyncConnection, now: datetime) -> int:
-    result = await conn.execute(
+def ignore_userless_events(conn: Connection, now: datetime) -> int:
+    result = conn.execute(
         update(inbox)
         .where(inbox.c.status == "pending", inbox.c.zalo_user_id.is_(None))
         .values(status="ignored", processed_at=now)
@@ -90,15 +93,15 @@ async def ignore_userless_events(conn: AsyncConnection, now: datetime) -> int:
     return result.rowcount or 0
 
 
-async def ensure_residents(conn: AsyncConnection, user_ids: Sequence[str], now: datetime) -> None:
+def ensure_residents(conn: Connection, user_ids: Sequence[str], now: datetime) -> None:
     stmt = insert_ignoring_duplicates(conn, residents)
-    await conn.execute(stmt, [{"zalo_user_id": u, "created_at": now, "is_follower": False, "state": {},
+    conn.execute(stmt, [{"zalo_user_id": u, "created_at": now, "is_follower": False, "state": {},
                                "state_version": 1, "window_count": 0} for u in user_ids])
 
 
-async def lock_residents(conn: AsyncConnection, user_ids: Sequence[str]) -> list[Any]:
+def lock_residents(conn: Connection, user_ids: Sequence[str]) -> list[Any]:
     """Lock the residents' rows (skipping ones another worker holds) and return them."""
-    return list((await conn.execute(_lock_residents(conn.dialect.name), {"users": list(user_ids)})).all())
+    return list((conn.execute(_lock_residents(conn.dialect.name), {"users": list(user_ids)})).all())
 
 
 @cache
@@ -107,8 +110,8 @@ def _lock_residents(dialect_name: str) -> Any:
     return _locking(dialect_name, q)
 
 
-async def pending_events_for(conn: AsyncConnection, user_ids: Sequence[str], limit: int) -> list[Any]:
-    return list((await conn.execute(_pending_events_for(), {"users": list(user_ids), "limit": limit})).all())
+def pending_events_for(conn: Connection, user_ids: Sequence[str], limit: int) -> list[Any]:
+    return list((conn.execute(_pending_events_for(), {"users": list(user_ids), "limit": limit})).all())
 
 
 @cache
@@ -121,10 +124,10 @@ def _pending_events_for() -> Any:
     )
 
 
-async def finish_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+def finish_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """rows: {"b_id", "status", "processed_at", "error"}."""
     if rows:
-        await conn.execute(_finish_events(), list(rows))
+        conn.execute(_finish_events(), list(rows))
 
 
 @cache
@@ -134,9 +137,9 @@ def _finish_events() -> Any:
                     error=bindparam("error")))
 
 
-async def save_residents(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+def save_residents(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await conn.execute(_save_residents(tuple(k for k in rows[0] if k != "b_id")), list(rows))
+        conn.execute(_save_residents(tuple(k for k in rows[0] if k != "b_id")), list(rows))
 
 
 @cache
@@ -145,10 +148,10 @@ def _save_residents(columns: tuple[str, ...]) -> Any:
         **{k: bindparam(k) for k in columns})
 
 
-async def queue_depths(conn: AsyncConnection) -> dict[str, int]:
-    inbox_pending = (await conn.execute(
+def queue_depths(conn: Connection) -> dict[str, int]:
+    inbox_pending = (conn.execute(
         select(func.count()).select_from(inbox).where(inbox.c.status == "pending"))).scalar_one()
-    outbox_rows = (await conn.execute(
+    outbox_rows = (conn.execute(
         select(outbox.c.status, func.count()).group_by(outbox.c.status)
         .where(outbox.c.status.in_(("pending", "sending"))))).all()
     depths = {"inbox_pending": inbox_pending, "outbox_pending": 0, "outbox_sending": 0}
@@ -159,14 +162,14 @@ async def queue_depths(conn: AsyncConnection) -> dict[str, int]:
 
 # --- outbox ------------------------------------------------------------------------------------------
 
-async def enqueue(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+def enqueue(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await conn.execute(insert_ignoring_duplicates(conn, outbox), list(rows))  # cached: see the top
+        conn.execute(insert_ignoring_duplicates(conn, outbox), list(rows))  # cached: see the top
 
 
-async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, limit: int, *,
-                       include_expired: bool = True, min_priority: int | None = None,
-                       max_priority: int | None = None) -> list[Any]:
+def claim_outbox(conn: Connection, now: datetime, lease: timedelta, limit: int, *,
+                 include_expired: bool = True, min_priority: int | None = None,
+                 max_priority: int | None = None) -> list[Any]:
     """Claim due messages, at most one per resident and only a resident's oldest unsent one, so a
     resident's messages go out in order even with several senders.
 
@@ -180,11 +183,11 @@ async def claim_outbox(conn: AsyncConnection, now: datetime, lease: timedelta, l
     # one OR that makes the database sort every due row first (a broadcast queues 100,000 of them).
     found: list[Any] = []
     for expired in (False, True) if include_expired else (False,):
-        found += (await conn.execute(_claim_walk(dialect, expired, *lane), params)).all()
+        found += (conn.execute(_claim_walk(dialect, expired, *lane), params)).all()
     ids = [i for _, i in sorted(found)[:limit]]
     if not ids:
         return []
-    result = await conn.execute(_claim(), {"ids": ids, "lease_until": now + lease, "now": now})
+    result = conn.execute(_claim(), {"ids": ids, "lease_until": now + lease, "now": now})
     return sorted(result.all(), key=lambda r: (r.priority, r.id))
 
 
@@ -224,19 +227,19 @@ def _in_doubt_since() -> Any:
                 else_=outbox.c.in_doubt_since)
 
 
-async def release_claims(conn: AsyncConnection) -> int:
+def release_claims(conn: Connection) -> int:
     """Give back every claimed message (at start-up of the only process on SQLite: its claimers are gone),
     marked in doubt so the next sender checks with Zalo before sending again."""
-    result = await conn.execute(update(outbox).where(outbox.c.status == "sending")
+    result = conn.execute(update(outbox).where(outbox.c.status == "sending")
                                 .values(status="pending", lease_until=None, in_doubt_since=_in_doubt_since()))
     return result.rowcount or 0
 
 
-async def finish_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+def finish_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """rows: {"b_id", "status", "parts_sent", "next_attempt_at", "error_code", "error", "sent_at",
     "zalo_msg_id"}; lease cleared, and any doubt resolved (the outcome says what Zalo has)."""
     if rows:
-        await conn.execute(_finish_outbox(), list(rows))
+        conn.execute(_finish_outbox(), list(rows))
 
 
 @cache
@@ -249,16 +252,16 @@ def _finish_outbox() -> Any:
     )
 
 
-async def purge_conversations(conn: AsyncConnection, before: datetime) -> dict[str, int]:
+def purge_conversations(conn: Connection, before: datetime) -> dict[str, int]:
     """Delete residents' finished messages (what they wrote, what the bot answered) older than `before`."""
     from storage.models import UnansweredMessage
 
     unanswered = UnansweredMessage.__table__
     return {
-        "inbox": (await conn.execute(delete(inbox).where(
+        "inbox": (conn.execute(delete(inbox).where(
             inbox.c.status != "pending", inbox.c.received_at < before))).rowcount or 0,
-        "replies": (await conn.execute(delete(outbox).where(
+        "replies": (conn.execute(delete(outbox).where(
             outbox.c.source == "reply", outbox.c.status.in_(("sent", "failed", "unreachable")),
             outbox.c.created_at < before))).rowcount or 0,
-        "unanswered": (await conn.execute(delete(unanswered).where(unanswered.c.created_at < before))).rowcount or 0,
+        "unanswered": (conn.execute(delete(unanswered).where(unanswered.c.created_at < before))).rowcount or 0,
     }

@@ -91,7 +91,7 @@ async def test_a_crash_mid_fanout_resumes_without_duplicates_or_losses(db_url: s
         await bc.sender.run_once()  # both sent
         await bc.loop.run_once()  # two more queued
         async with a.runtime.engine.begin() as conn:  # a sender claims them, then the process dies
-            claimed = await queues.claim_outbox(conn, clock(), timedelta(seconds=60), 10, min_priority=10)
+            claimed = await conn.run_sync(queues.claim_outbox, clock(), timedelta(seconds=60), 10, min_priority=10)
         assert len(claimed) == 2
     assert sum(received(a, "Giữa chừng").values()) == 2
     clock.advance(minutes=2)  # past the scheduler lease and the message claims

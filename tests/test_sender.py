@@ -114,7 +114,7 @@ async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(db_url
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")
         async with bot.runtime.engine.begin() as conn:  # a sender claims it, then its process dies
-            claimed = await queues.claim_outbox(conn, clock.now, timedelta(seconds=60), 10)
+            claimed = await conn.run_sync(queues.claim_outbox, clock.now, timedelta(seconds=60), 10)
         assert len(claimed) == 1
         sender = make_sender(bot, clock)
         assert await sender.run_once() == 0, "claimed by a live lease"
@@ -127,7 +127,7 @@ async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(db_url
 async def die_mid_send(bot: BotHarness, clock: Clock, user: str, parts_through: int) -> None:
     """What a sender killed mid-send leaves: the claim taken, some parts accepted by Zalo, nothing recorded."""
     async with bot.runtime.engine.begin() as conn:
-        [row] = await queues.claim_outbox(conn, clock.now, timedelta(seconds=60), 10)
+        [row] = await conn.run_sync(queues.claim_outbox, clock.now, timedelta(seconds=60), 10)
     bodies = [b for r in row.replies for b in render(reply_from_dict(r), user)]
     client = zalo_client(bot.runtime.http, bot.runtime.config.zalo)
     for body in bodies[:parts_through]:
