@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
-from storage.sqlite_driver import one_trip_dbapi
+from storage.sqlite_driver import inline_dbapi
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -60,12 +60,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 10)  # like busy_timeout: a stuck transaction fails, not hangs
-    # Every statement is a hand-off to aiosqlite's thread and back (tens of microseconds each on a small
-    # VM; one per statement with storage/sqlite_driver.py), and the pool's rollback-on-return is one more
-    # per transaction. It is redundant here: a connection always goes back through Connection.close(),
-    # which rolls back a transaction still open, and `engine.begin()` has committed or rolled back already.
+    # The pool's rollback-on-return would be one more call per transaction, and it is redundant here: a
+    # connection always goes back through Connection.close(), which rolls back a transaction still open,
+    # and `engine.begin()` has committed or rolled back already.
     kwargs.setdefault("pool_reset_on_return", None)
-    kwargs.setdefault("module", one_trip_dbapi())
+    kwargs.setdefault("module", inline_dbapi())
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -79,8 +78,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # No trip to aiosqlite's thread of its own: BEGIN IMMEDIATE goes with the first statement, and an
-        # error there ("database is locked") is that statement's.
+        # BEGIN IMMEDIATE goes with the first statement (a transaction without statements begins nothing),
+        # and waiting for another process's lock there is that statement's (sqlite_driver.py).
         conn.connection.dbapi_connection.begin_with_next_statement()
 
     return engine

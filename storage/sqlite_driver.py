@@ -58,7 +58,7 @@ def _run(conn: sqlite3.Connection, begin: bool, many: bool, operation: str, para
         cur.close()
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:  # no aiosqlite cursor: nothing to open or close
@@ -96,9 +96,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _async_soft_close(self) -> None:
-        return None  # the statement's cursor was closed on the thread already
+        return None  # the statement's cursor was closed already
 
-    async def _trip(self, many: bool, operation: Any, parameters: Any) -> None:
+    async def _statement(self, many: bool, operation: Any, parameters: Any) -> None:
         adapted = self._adapt_connection
         conn = self._connection._conn
         async with adapted._execute_mutex:
@@ -118,22 +118,22 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        await self._trip(False, operation, parameters)
+        await self._statement(False, operation, parameters)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
-        await self._trip(True, operation, seq_of_parameters)
+        await self._statement(True, operation, seq_of_parameters)
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("_begin_with_next",)
-    _cursor_cls = OneTripCursor
+    _cursor_cls = InlineCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin_with_next = False
 
     def begin_with_next_statement(self) -> None:
-        """Start a transaction (BEGIN IMMEDIATE) on the trip of the next statement, not a trip of its own."""
+        """Start a transaction (BEGIN IMMEDIATE) with the next statement, not on its own."""
         self._begin_with_next = True
 
     def cursor(self, server_side: bool = False) -> Any:
@@ -160,14 +160,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._handle_exception(error)
 
 
-class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> InlineConnection:
         kw["check_same_thread"] = False  # opened on aiosqlite's thread, used on the event loop's
-        kw["timeout"] = 0  # no busy handler: it would block the event loop (see _trip)
+        kw["timeout"] = 0  # no busy handler: it would block the event loop (see _statement)
         adapted = super().connect(*arg, **kw)
-        return OneTripConnection(self, adapted._connection)
+        return InlineConnection(self, adapted._connection)
 
 
-def one_trip_dbapi() -> OneTripDBAPI:
-    """For create_async_engine(module=...): the aiosqlite dialect, driven through OneTripCursor."""
-    return OneTripDBAPI(aiosqlite, sqlite3)
+def inline_dbapi() -> InlineDBAPI:
+    """For create_async_engine(module=...): the aiosqlite dialect, driven through InlineCursor."""
+    return InlineDBAPI(aiosqlite, sqlite3)
