@@ -163,9 +163,11 @@ class Sender(PollingLoop):
     async def _record_as_they_finish(self, tasks: list[asyncio.Task[dict[str, Any]]]) -> None:
         """Commit outcomes while the rest of the batch is still sending (group commit): one write at a time
         takes whatever finished before it started, after lingering a moment so that writes are not one
-        message each."""
+        message each. The last outcomes are written at once: nothing is left to wait for, and the next pass
+        (other residents' replies) starts when this one ends."""
         done: list[dict[str, Any]] = []
         writing: asyncio.Task[None] | None = None
+        sending = len(tasks)
 
         async def write() -> None:
             await asyncio.sleep(RECORD_LINGER)
@@ -175,7 +177,8 @@ class Sender(PollingLoop):
 
         for next_done in asyncio.as_completed(tasks):
             done.append(await next_done)
-            if writing is None or writing.done():
+            sending -= 1
+            if sending and (writing is None or writing.done()):
                 if writing is not None:
                     await writing  # re-raises a failed write
                 writing = asyncio.create_task(write())
