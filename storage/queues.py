@@ -178,22 +178,21 @@ def claim_outbox(conn: Connection, now: datetime, lease: timedelta, limit: int, 
     `include_expired`: also take back messages whose sender died holding them (their lease ended)."""
     dialect = conn.dialect.name
     lane = (min_priority is not None, max_priority is not None)
-    params = {"now": now, "limit": limit, "low": min_priority, "high": max_priority}
-    # Walks of ix_outbox_claim in (priority, id) order, each stopping after `limit` rows, rather than
-    # one OR that makes the database sort every due row first (a broadcast queues 100,000 of them).
-    found: list[Any] = []
-    for expired in (False, True) if include_expired else (False,):
-        found += (conn.execute(_claim_walk(dialect, expired, *lane), params)).all()
-    ids = [i for _, i in sorted(found)[:limit]]
-    if not ids:
-        return []
-    result = conn.execute(_claim(), {"ids": ids, "lease_until": now + lease, "now": now})
-    return sorted(result.all(), key=lambda r: (r.priority, r.id))
+    params = {"now": now, "lease_until": now + lease, "low": min_priority, "high": max_priority}
+    # Each walk claims in one statement (UPDATE … WHERE id IN (the walk) RETURNING). A dead sender's claims
+    # go first (rare, and older than anything due now), then due messages, `limit` in all.
+    claimed: list[Any] = []
+    for expired in (True, False) if include_expired else (False,):
+        if len(claimed) < limit:
+            claimed += conn.execute(_claim(dialect, expired, *lane), {**params, "limit": limit - len(claimed)}).all()
+    return sorted(claimed, key=lambda r: (r.priority, r.id))
 
 
 @cache
-def _claim_walk(dialect_name: str, expired: bool, low: bool, high: bool) -> Any:
-    """The due rows of one walk: pending and due, or (`expired`) sending with their lease ended."""
+def _claim(dialect_name: str, expired: bool, low: bool, high: bool) -> Any:
+    """Claim the rows of one walk of ix_outbox_claim in (priority, id) order, stopping after `limit`
+    rows, rather than one OR that makes the database sort every due row first (a broadcast queues
+    100,000): pending and due, or (`expired`) sending with their lease ended."""
     def in_lane(table: Any) -> list[Any]:
         return ([table.c.priority >= bindparam("low")] if low else []) + \
             ([table.c.priority <= bindparam("high")] if high else [])
@@ -207,16 +206,11 @@ def _claim_walk(dialect_name: str, expired: bool, low: bool, high: bool) -> Any:
     now = bindparam("now", type_=outbox.c.next_attempt_at.type)
     due = ((outbox.c.status == "sending", outbox.c.lease_until < now) if expired
            else (outbox.c.status == "pending", outbox.c.next_attempt_at <= now))
-    q = (select(outbox.c.priority, outbox.c.id).where(*due, ~blocked, *in_lane(outbox))
-         .order_by(outbox.c.priority, outbox.c.id).limit(_limit()))
-    return _locking(dialect_name, q)
-
-
-@cache
-def _claim() -> Any:
-    return (update(outbox).where(outbox.c.id.in_(_ids("ids")))
+    walk = (select(outbox.c.id).where(*due, ~blocked, *in_lane(outbox))
+            .order_by(outbox.c.priority, outbox.c.id).limit(_limit()))
+    return (update(outbox).where(outbox.c.id.in_(_locking(dialect_name, walk)))
             .values(status="sending", lease_until=bindparam("lease_until"), attempts=outbox.c.attempts + 1,
-                    claimed_at=bindparam("now"), in_doubt_since=_in_doubt_since())
+                    claimed_at=now, in_doubt_since=_in_doubt_since())
             .returning(outbox))
 
 
