@@ -3,6 +3,7 @@ the CLI and the HTTP API — and the scheduler's handler that turns a due occurr
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -207,14 +208,19 @@ def _iso(d: datetime | None) -> str | None:
     return d.isoformat() if d else None
 
 
-async def archive_finished_runs(conn: AsyncConnection, finished_before: datetime) -> int:
+async def archive_finished_runs(engine: AsyncEngine, finished_before: datetime) -> int:
     """Retention: replace the per-household records of runs finished before `finished_before` by their
-    report's counts (no household list). Returns the number of runs archived."""
+    report's counts (no household list), one run per transaction. Returns the number of runs archived."""
     archived = 0
-    for run in await store.runs_to_archive(conn, finished_before, ARCHIVE_BATCH):
-        summary = {**await _run_report(conn, run, {}), "unreachable": [], "archived": True}
-        await store.archive_run(conn, run.id, summary)
+    while archived < ARCHIVE_BATCH:
+        async with engine.begin() as conn:
+            found = await store.runs_to_archive(conn, finished_before, 1)
+            if not found:
+                break
+            summary = {**await _run_report(conn, found[0], {}), "unreachable": [], "archived": True}
+            await store.archive_run(conn, found[0].id, summary)
         archived += 1
+        await asyncio.sleep(0)  # let whoever waits for the connection in first
     return archived
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.announcements import archive_finished_runs
 from bot.channels import CSV_PATTERN
 from bot.lookup_config import PrivacyConfig
-from storage import queues
-from storage.lookups import LookupStore
+from storage import retention
+from storage.engine import run_transaction
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,19 +63,27 @@ def hasher_for(config: PrivacyConfig) -> KeyedHasher | None:
     return KeyedHasher(config.hash_key) if config.hash_key else None
 
 
-async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime | None = None
-                        ) -> dict[str, int]:
+async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime | None = None,
+                        batch: int = retention.BATCH) -> dict[str, int]:
     """Delete records finished longer ago than the retention period, audit rows past theirs,
     conversations past theirs, finished broadcast runs' per-household rows past theirs (their counts
-    stay), and the unreachable-household CSV files in `exports` past theirs."""
+    stay), and the unreachable-household CSV files in `exports` past theirs.
+
+    Rows go `batch` at a time, each batch its own transaction (storage/retention.py says why)."""
     now = now or utcnow()
-    async with engine.begin() as conn:
-        counts = await LookupStore(conn).purge(now - timedelta(days=config.record_retention_days),
-                                               now - timedelta(days=config.audit_retention_days))
-        counts.update(await conn.run_sync(queues.purge_conversations,
-                                          now - timedelta(days=config.conversation_retention_days)))
-        counts["broadcast_runs"] = await archive_finished_runs(
-            conn, now - timedelta(days=config.broadcast_retention_days))
+    counts: dict[str, int] = {}
+    for expiry in retention.expiries(now - timedelta(days=config.record_retention_days),
+                                     now - timedelta(days=config.audit_retention_days),
+                                     now - timedelta(days=config.conversation_retention_days)):
+        counts[expiry.name] = 0
+        while True:
+            deleted = await run_transaction(engine, retention.delete_batch, expiry, batch)
+            counts[expiry.name] += deleted
+            if deleted < batch:
+                break
+            await asyncio.sleep(0)  # whoever waits for the connection (SQLite has one) takes it now
+    runs_before = now - timedelta(days=config.broadcast_retention_days)
+    counts["broadcast_runs"] = await archive_finished_runs(engine, runs_before)
     counts["exports"] = _delete_files_before(exports, CSV_PATTERN, now - timedelta(days=config.export_retention_days))
     return counts
 

@@ -148,17 +148,6 @@ class LookupStore:
 
     # --- retention and erasure -----------------------------------------------------------------------
 
-    async def purge(self, records_finished_before: datetime, audit_before: datetime) -> dict[str, int]:
-        """Delete records finished before the cut-off (and their opt-ins) and audit rows past their period."""
-        counts: dict[str, int] = {}
-        for kind, (table, _) in TABLES.items():
-            old = select(table.c.id).where(table.c.finished_at < records_finished_before)
-            await self.conn.execute(delete(optins).where(optins.c.kind == kind, optins.c.record_id.in_(old)))
-            counts[kind] = (await self.conn.execute(
-                delete(table).where(table.c.finished_at < records_finished_before))).rowcount or 0
-        counts["audit"] = (await self.conn.execute(delete(audit).where(audit.c.at < audit_before))).rowcount or 0
-        return counts
-
     async def erase_resident(self, zalo_user_id: str) -> dict[str, int]:
         """A resident's "delete my data": opt-ins and the messages they sent are deleted; audit rows lose
         the Zalo user id and keep only the keyed user reference the law's processing log needs."""

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, delete, exists, func, literal_column, select, update
+from sqlalchemy import Integer, bindparam, case, exists, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -244,18 +244,3 @@ def _finish_outbox() -> Any:
         error=bindparam("error"), sent_at=bindparam("sent_at"), zalo_msg_id=bindparam("zalo_msg_id"),
         lease_until=None, in_doubt_since=None,
     )
-
-
-def purge_conversations(conn: Connection, before: datetime) -> dict[str, int]:
-    """Delete residents' finished messages (what they wrote, what the bot answered) older than `before`."""
-    from storage.models import UnansweredMessage
-
-    unanswered = UnansweredMessage.__table__
-    return {
-        "inbox": conn.execute(delete(inbox).where(
-            inbox.c.status != "pending", inbox.c.received_at < before)).rowcount or 0,
-        "replies": conn.execute(delete(outbox).where(
-            outbox.c.source == "reply", outbox.c.status.in_(("sent", "failed", "unreachable")),
-            outbox.c.created_at < before)).rowcount or 0,
-        "unanswered": conn.execute(delete(unanswered).where(unanswered.c.created_at < before)).rowcount or 0,
-    }

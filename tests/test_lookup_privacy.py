@@ -60,8 +60,8 @@ async def test_purge_removes_records_finished_past_retention_then_old_audit(bot:
     nothing = {"dossier": 0, "id_card": 0, "audit": 0, "inbox": 0, "replies": 0, "unanswered": 0, "exports": 0,
                "broadcast_runs": 0}
     assert await purge_expired(engine, privacy, tmp_path, now + timedelta(days=29)) == nothing
-    counts = await purge_expired(engine, privacy, tmp_path,
-                                 now + timedelta(days=privacy.record_retention_days, hours=1))
+    counts = await purge_expired(engine, privacy, tmp_path,  # a batch per row: every loop and dependent runs
+                                 now + timedelta(days=privacy.record_retention_days, hours=1), batch=1)
     assert {k: counts[k] for k in ("dossier", "id_card", "audit")} == {"dossier": 1, "id_card": 1, "audit": 0}
     # The conversations (30 days by default) went too: what residents typed is not kept for ever.
     assert counts["inbox"] > 0 and counts["replies"] > 0
