@@ -699,7 +699,7 @@ class Bench:
             result = await self.generate("ack", {
                 "mode": "closed", "url": url, "seconds": self.args.seconds, "warmup_seconds": 1.0,
                 "events": events, "user_prefix": "ack-"}, {"service": svc.pid, "fakezalo": self.fake.pid})
-            phase = self._closed_result("(a) ack only", result)
+            phase = self._closed_result("(a) ack, worker and sender running", result)
             phase.notes.append(_service_cpu_note(result))
             pending = await self.service_gauge(url.removesuffix(WEBHOOK_PATH), "motcua_queue_inbox_pending")
             phase.notes.append(f"inbox events still pending when the phase ended: {pending}")
