@@ -109,6 +109,7 @@ class FakeZalo:
         self._codes_inj: list[_Injection] = []
         self._http_inj: list[_Injection] = []
         self._delay_inj: list[_Injection] = []
+        self._late_inj: list[_Injection] = []
         self._user_errors: dict[str, int] = {}
         self._seq = 0
 
@@ -131,6 +132,11 @@ class FakeZalo:
     def inject_delay(self, seconds: float, times: int = 1, route: str = "send") -> None:
         """The next `times` requests on `route` wait `seconds` before answering."""
         self._delay_inj.append(_Injection(seconds, times, route=route))
+
+    def inject_late_answer(self, seconds: float, times: int = 1) -> None:
+        """The next `times` sends are accepted (recorded) at once but answered `seconds` later: a client
+        that gives up first cannot know that the message went out."""
+        self._late_inj.append(_Injection(seconds, times, route="send"))
 
     def set_user_error(self, user_id: str, code: int | None) -> None:
         """Every send to `user_id` fails with `code` (e.g. -230) until cleared with None."""
@@ -249,6 +255,10 @@ class FakeZalo:
             return self._send_error(code, f"Injected error {code}")
         rec = await self._record(user_id, body, token)
         self.codes[0] += 1
+        late = self._take(self._late_inj, "send") if self._late_inj else None
+        if late:
+            self.delays_injected += 1
+            await asyncio.sleep(late)
         return _json({"error": 0, "message": "Success",
                       "data": {"message_id": _message_id(rec.seq), "user_id": user_id}})
 
@@ -339,8 +349,10 @@ class FakeZalo:
                 self.inject_http_status(int(spec["http_status"]), times, route)
             elif spec.get("delay_ms") is not None:
                 self.inject_delay(float(spec["delay_ms"]) / 1000, times, route)
+            elif spec.get("late_ms") is not None:
+                self.inject_late_answer(float(spec["late_ms"]) / 1000, times)
             else:
-                raise ValueError("one of code, http_status, delay_ms is required")
+                raise ValueError("one of code, http_status, delay_ms, late_ms is required")
         except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
             return _json({"error": str(exc)}, status=400)
         return _json({"ok": True})

@@ -34,7 +34,7 @@ from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.tokens import TokenManager, TokenUnavailable
 from bot.zalo.client import ZaloClient
-from bot.zalo.errors import INTERNAL_ERROR, Disposition, describe, night_ban_ends
+from bot.zalo.errors import INTERNAL_ERROR, TIMEOUT, Disposition, describe, night_ban_ends
 from bot.zalo.render import render
 from flows.replies import reply_from_dict
 from storage import queues
@@ -49,6 +49,9 @@ TERMINAL = {Disposition.UNREACHABLE: "unreachable", Disposition.QUOTA: "failed",
 RECORD_LINGER = 0.002
 # How often a sender looks for messages claimed by a sender that died (their lease ended).
 LEASE_CHECK = timedelta(seconds=1)
+# When no access token can be had (Zalo unreachable, or the OA must be reconnected), messages wait this
+# long between tries without spending their attempts: the outage is ours, not the message's.
+TOKEN_WAIT = timedelta(minutes=1)
 # Outbox priorities from here up are broadcasts, claimed by their own paced sender (lane).
 BROADCAST_MIN_PRIORITY = 10
 # A lane: the (lowest, highest) outbox priority a sender may claim at a given time; None = unbounded.
@@ -199,15 +202,21 @@ class Sender(PollingLoop):
                 return await self._deliver(row)
             except Exception as e:  # a bug here must not lose the message: retry later
                 log.exception("delivery of outbox %s crashed", row.id)
-                return self._retry(row, row.parts_sent, INTERNAL_ERROR, f"internal error: {type(e).__name__}")
+                return self._retry(row, row.parts_sent, INTERNAL_ERROR, f"internal error: {type(e).__name__}",
+                                   row.in_doubt_since or row.claimed_at)
 
     async def _deliver(self, row: Any) -> dict[str, Any]:
         bodies = [body for reply in row.replies
                   for body in render(reply_from_dict(reply), row.zalo_user_id, max_text=self._limits.max_text,
                                      max_buttons=self._limits.max_buttons)]
         sent, msg_id, refreshed = row.parts_sent, row.zalo_msg_id, False
-        if row.in_doubt_since is not None and self._history_skew is not None:
-            sent, msg_id = await self._parts_zalo_has(row, bodies)
+        # In doubt (Zalo may have parts we did not record) until the history has been read: a retry that
+        # failed before reading it must still read it next time.
+        doubt = row.in_doubt_since
+        if doubt is not None and self._history_skew is not None:
+            found = await self._parts_zalo_has(row, bodies)
+            if found is not None:
+                (sent, msg_id), doubt = found, None
         while sent < len(bodies):
             if self._quota_stop is not None and self._clock() < self._quota_stop[0]:
                 code = self._quota_stop[1]
@@ -215,48 +224,58 @@ class Sender(PollingLoop):
                                f"{describe(code)}: not tried, the quota was spent")
             try:
                 token = await self._tokens.current()
-            except TokenUnavailable as e:
-                return self._retry(row, sent, -216, str(e))
+            except TokenUnavailable as e:  # ours, not the message's: it waits without spending an attempt
+                return _finish(row, "pending", sent, self._clock() + TOKEN_WAIT, -216, str(e), doubt=doubt,
+                               attempts=row.attempts - 1)
             if self._wait_turn is not None:
                 await self._wait_turn()
             await self._limiter.acquire()
+            if self._clock() >= row.lease_until:  # our claim ended: another sender may take it back now
+                return _finish(row, "pending", sent, self._clock(), None, "claim ended before all was sent",
+                               msg_id=msg_id, doubt=doubt, attempts=row.attempts - 1)
+            sending_since = self._clock()
             result = await self._client.send(token, bodies[sent])
             if result.ok:
                 sent, msg_id = sent + 1, result.msg_id or msg_id
                 continue
+            if result.code == TIMEOUT:  # Zalo may have taken it: read the history before sending it again
+                doubt = doubt or sending_since
             if result.disposition is Disposition.REFRESH_TOKEN and not refreshed:
                 refreshed = True
                 try:
                     await self._tokens.refresh(token)
                 except TokenUnavailable as e:
-                    return self._retry(row, sent, result.code, str(e))
+                    return _finish(row, "pending", sent, self._clock() + TOKEN_WAIT, result.code, str(e),
+                                   doubt=doubt, attempts=row.attempts - 1)
                 continue
             if result.disposition in (Disposition.RETRY, Disposition.REFRESH_TOKEN):
-                return self._retry(row, sent, result.code, result.message)
+                return self._retry(row, sent, result.code, result.message, doubt)
             if result.disposition is Disposition.QUOTA and self._quota_pause is not None:
                 self._quota_stop = (self._clock() + self._quota_pause, result.code)
                 log.warning("Zalo quota exceeded (%s): broadcast sends stop for %s", result.code, self._quota_pause)
             if result.disposition is Disposition.NIGHT_BAN:
-                return _finish(row, "pending", sent, night_ban_ends(self._clock()), result.code, result.message)
+                return _finish(row, "pending", sent, night_ban_ends(self._clock()), result.code, result.message,
+                               doubt=doubt)
             return _finish(row, TERMINAL[result.disposition], sent, row.next_attempt_at, result.code,
                            f"{describe(result.code)}: {result.message}")
         return _finish(row, "sent", sent, row.next_attempt_at, None, None, sent_at=self._clock(), msg_id=msg_id)
 
-    async def _parts_zalo_has(self, row: Any, bodies: list[dict[str, Any]]) -> tuple[int, str | None]:
+    async def _parts_zalo_has(self, row: Any, bodies: list[dict[str, Any]]) -> tuple[int, str | None] | None:
         """(parts sent, last message id) of an in-doubt message, counting the parts its dead sender got
         through: the next unsent parts, in order, among what the OA sent the resident since the doubt began.
-        Only text is compared; a part without text (an image) is sent again."""
+        Only text is compared; a part without text (an image) is sent again. None: the history could not be
+        read (the message stays in doubt)."""
         sent, msg_id = row.parts_sent, row.zalo_msg_id
         assert self._history_skew is not None
         try:
             token = await self._tokens.current()
         except TokenUnavailable:
-            return sent, msg_id
+            return None
         since = row.in_doubt_since - self._history_skew
         history = await self._client.sent_since(token, row.zalo_user_id, int(since.timestamp() * 1000))
         if history is None:
             log.warning("outbox %s in doubt: conversation history unreadable, sending again", row.id)
-            return sent, msg_id
+            return None
         unmatched = iter(history)
         for body in bodies[sent:]:
             text = body["message"].get("text")
@@ -268,15 +287,19 @@ class Sender(PollingLoop):
                  len(bodies) - row.parts_sent)
         return sent, msg_id
 
-    def _retry(self, row: Any, sent: int, code: int, message: str) -> dict[str, Any]:
+    def _retry(self, row: Any, sent: int, code: int, message: str, doubt: datetime | None) -> dict[str, Any]:
         if row.attempts >= self._max_attempts:
             return _finish(row, "failed", sent, row.next_attempt_at, code,
                            f"gave up after {row.attempts} attempts: {message}")
         delay = min(MAX_BACKOFF, timedelta(seconds=2 ** row.attempts)) * random.uniform(0.5, 1.0)
-        return _finish(row, "pending", sent, self._clock() + delay, code, message)
+        return _finish(row, "pending", sent, self._clock() + delay, code, message, doubt=doubt)
 
 
 def _finish(row: Any, status: str, sent: int, next_at: datetime, code: int | None, error: str | None,
-            sent_at: datetime | None = None, msg_id: str | None = None) -> dict[str, Any]:
-    return {"b_id": row.id, "status": status, "parts_sent": sent, "next_attempt_at": next_at,
-            "error_code": code, "error": error, "sent_at": sent_at, "zalo_msg_id": msg_id or row.zalo_msg_id}
+            sent_at: datetime | None = None, msg_id: str | None = None, *, doubt: datetime | None = None,
+            attempts: int | None = None) -> dict[str, Any]:
+    """An outcome for finish_outbox: recorded only if the row is still under this claim (`claimed_at`)."""
+    return {"b_id": row.id, "b_claimed_at": row.claimed_at, "status": status, "parts_sent": sent,
+            "next_attempt_at": next_at, "error_code": code, "error": error, "sent_at": sent_at,
+            "zalo_msg_id": msg_id or row.zalo_msg_id, "in_doubt_since": doubt,
+            "attempts": row.attempts if attempts is None else attempts}

@@ -1,9 +1,10 @@
 """The OA's access/refresh token pair, kept in the database.
 
 Zalo refresh tokens are single-use: a refresh spends the old pair. So exactly one refresh runs at a
-time across all processes (the token row is locked for the duration: SELECT ... FOR UPDATE on
-PostgreSQL, BEGIN IMMEDIATE on SQLite) and the new pair is committed before anyone uses it. A process
-that waited on the lock sees the new pair and does not refresh again.
+time (PostgreSQL: the token row is locked FOR UPDATE for the duration, across processes; SQLite, served
+by one process: an asyncio lock) and the new pair is committed before anyone uses it. A process that
+waited sees the new pair and does not refresh again. A refresh token Zalo refused is not offered again:
+messages wait until an admin stores a new pair.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,10 +59,10 @@ class TokenManager:
         self._clock = clock
         self._cached: TokenState | None = None
         self._lock = asyncio.Lock()
+        self._rejected_generation: int | None = None  # the stored pair whose refresh token Zalo refused
 
     async def read(self) -> TokenState | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(tokens).where(tokens.c.id == 1))).first()
+        row = await self._row()
         return None if row is None else TokenState(row.access_token, row.refresh_token, row.expires_at,
                                                    row.generation)
 
@@ -108,34 +110,72 @@ class TokenManager:
             await asyncio.sleep(every_seconds)
 
     async def refresh(self, stale_access_token: str) -> str:
-        """Replace the pair whose access token was `stale_access_token`, unless someone already did."""
+        """Replace the pair whose access token was `stale_access_token`, unless someone already did.
+
+        PostgreSQL: the token row stays locked (FOR UPDATE) across Zalo's OAuth call, so processes refresh
+        one at a time. SQLite holds no transaction across the call: its one write lock would stop every
+        webhook for as long as Zalo takes (up to the client timeout). One process serves SQLite, and the
+        lock above serialises its refreshes; the new pair is written only if the stored one is still the
+        one refreshed (an admin's `tokens set` meanwhile wins)."""
         async with self._lock:
-            async with self._engine.begin() as conn:
-                q = select(tokens).where(tokens.c.id == 1)
-                if conn.dialect.name == "postgresql":
-                    q = q.with_for_update()
-                row = (await conn.execute(q)).first()
-                if row is None:
-                    raise TokenUnavailable("no Zalo token pair stored; run `python -m bot tokens set`", True)
-                now = self._clock()
-                if row.access_token != stale_access_token and row.expires_at - self._margin > now:
-                    self._metrics.token_refreshes.inc(outcome="already_done")
-                    self._cached = TokenState(row.access_token, row.refresh_token, row.expires_at, row.generation)
-                    return row.access_token
-                try:
-                    pair = await self._client.refresh(row.refresh_token)
-                except TokenRefreshError as e:
-                    self._metrics.token_refreshes.inc(outcome="retryable" if e.retryable else "rejected")
-                    if not e.retryable:
-                        log.critical("Zalo rejected the refresh token (code %s): the OA must be reconnected "
-                                     "by an admin (`python -m bot tokens set`)", e.code)
-                    raise TokenUnavailable(f"token refresh failed: {e}", not e.retryable) from e
-                expires_at = now + timedelta(seconds=pair.expires_in)
-                await conn.execute(update(tokens).where(tokens.c.id == 1).values(
-                    access_token=pair.access_token, refresh_token=pair.refresh_token, expires_at=expires_at,
-                    updated_at=now, generation=row.generation + 1))
+            if self._engine.dialect.name == "postgresql":
+                async with self._engine.begin() as conn:
+                    row = (await conn.execute(select(tokens).where(tokens.c.id == 1).with_for_update())).first()
+                    state = self._fresh_or_none(row, stale_access_token)
+                    if state is not None:
+                        return state.access_token
+                    pair, expires_at = await self._exchange(row)
+                    await conn.execute(self._store(pair, expires_at, row.generation))
+            else:
+                row = await self._row()
+                state = self._fresh_or_none(row, stale_access_token)
+                if state is not None:
+                    return state.access_token
+                pair, expires_at = await self._exchange(row)
+                async with self._engine.begin() as conn:
+                    stored = (await conn.execute(self._store(pair, expires_at, row.generation))).rowcount
+                if not stored:
+                    log.warning("Zalo token pair replaced during a refresh; the refreshed pair is dropped")
+                    self._cached = None
+                    return await self.current()
             # committed: only now is the new access token handed out
             self._metrics.token_refreshes.inc(outcome="refreshed")
             self._cached = TokenState(pair.access_token, pair.refresh_token, expires_at, row.generation + 1)
             log.info("Zalo token refreshed (generation %s)", row.generation + 1)
             return pair.access_token
+
+    async def _row(self) -> Any:
+        async with self._engine.connect() as conn:
+            return (await conn.execute(select(tokens).where(tokens.c.id == 1))).first()
+
+    def _fresh_or_none(self, row: Any, stale_access_token: str) -> TokenState | None:
+        """The stored pair if another refresh already replaced the stale one; None if this one must."""
+        if row is None:
+            raise TokenUnavailable("no Zalo token pair stored; run `python -m bot tokens set`", True)
+        if row.generation == self._rejected_generation:  # Zalo refused this refresh token; don't ask again
+            raise TokenUnavailable("Zalo rejected the refresh token: the OA must be reconnected by an admin "
+                                   "(`python -m bot tokens set`)", True)
+        if row.access_token != stale_access_token and row.expires_at - self._margin > self._clock():
+            self._metrics.token_refreshes.inc(outcome="already_done")
+            self._cached = TokenState(row.access_token, row.refresh_token, row.expires_at, row.generation)
+            return self._cached
+        return None
+
+    async def _exchange(self, row: Any) -> tuple[Any, datetime]:
+        """Zalo's new pair for the stored refresh token, and when its access token expires."""
+        now = self._clock()
+        try:
+            pair = await self._client.refresh(row.refresh_token)
+        except TokenRefreshError as e:
+            self._metrics.token_refreshes.inc(outcome="retryable" if e.retryable else "rejected")
+            if not e.retryable:
+                self._rejected_generation = row.generation
+                log.critical("Zalo rejected the refresh token (code %s): the OA must be reconnected "
+                             "by an admin (`python -m bot tokens set`)", e.code)
+            raise TokenUnavailable(f"token refresh failed: {e}", not e.retryable) from e
+        return pair, now + timedelta(seconds=pair.expires_in)
+
+    def _store(self, pair: Any, expires_at: datetime, generation: int) -> Any:
+        return update(tokens).where(tokens.c.id == 1, tokens.c.generation == generation).values(
+            access_token=pair.access_token, refresh_token=pair.refresh_token, expires_at=expires_at,
+            updated_at=self._clock(), generation=generation + 1)

@@ -230,17 +230,24 @@ def release_claims(conn: Connection) -> int:
 
 
 def finish_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """rows: {"b_id", "status", "parts_sent", "next_attempt_at", "error_code", "error", "sent_at",
-    "zalo_msg_id"}; lease cleared, and any doubt resolved (the outcome says what Zalo has)."""
+    """rows: {"b_id", "b_claimed_at", "status", "parts_sent", "next_attempt_at", "error_code", "error",
+    "sent_at", "zalo_msg_id", "in_doubt_since", "attempts"}; the lease is cleared.
+
+    An outcome is recorded only while its claim stands (the row is still "sending" under the same
+    `claimed_at`): a sender that outlived its lease, whose messages another sender took back, must not
+    overwrite the newer outcome."""
     if rows:
         conn.execute(_finish_outbox(), list(rows))
 
 
 @cache
 def _finish_outbox() -> Any:
-    return update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+    claimed_at = bindparam("b_claimed_at", type_=outbox.c.claimed_at.type)
+    return update(outbox).where(
+        outbox.c.id == bindparam("b_id"), outbox.c.status == "sending", outbox.c.claimed_at == claimed_at,
+    ).values(
         status=bindparam("status"), parts_sent=bindparam("parts_sent"),
         next_attempt_at=bindparam("next_attempt_at"), error_code=bindparam("error_code"),
         error=bindparam("error"), sent_at=bindparam("sent_at"), zalo_msg_id=bindparam("zalo_msg_id"),
-        lease_until=None, in_doubt_since=None,
+        in_doubt_since=bindparam("in_doubt_since"), attempts=bindparam("attempts"), lease_until=None,
     )

@@ -4,7 +4,7 @@ order per resident, and one token refresh across several senders."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -36,12 +36,12 @@ class Clock:
         self.now += timedelta(**kw)
 
 
-def make_sender(bot: BotHarness, clock: Clock, *, engine=None, max_attempts: int = 5) -> Sender:
+def make_sender(bot: BotHarness, clock: Clock, *, engine=None, max_attempts: int = 5, timeout: float = 2.0) -> Sender:
     rt = bot.runtime
     engine = engine or rt.engine
     client = ZaloClient(rt.http, api_base_url=rt.config.zalo.api_base_url,
                         oauth_base_url=rt.config.zalo.oauth_base_url, app_id=APP_ID, app_secret=APP_SECRET,
-                        timeout=2.0)
+                        timeout=timeout)
     tokens = TokenManager(engine, client, rt.metrics, refresh_margin=timedelta(minutes=5), clock=clock)
     return Sender(engine, client, tokens, RateLimiter(10000), Metrics(), batch_size=50, concurrency=8,
                   lease=timedelta(seconds=60), max_attempts=max_attempts, limits=RenderLimits(), clock=clock,
@@ -207,7 +207,86 @@ async def test_rejected_refresh_keeps_messages_waiting(db_url: str) -> None:
         await queue_reply(bot, "u1")
         await bot.runtime.tokens.set_pair("fake-access-0", "spent-elsewhere", timedelta(days=3650))
         bot.fake.expire_access_token()
+        sender = make_sender(bot, clock, max_attempts=3)
+        for _ in range(10):  # ten minutes until an admin reconnects the OA
+            await sender.run_once()
+            clock.advance(minutes=1)
+        [row] = await outbox_rows(bot)
+        assert row.status == "pending" and "tokens set" in row.error
+        assert row.attempts == 0, "the outage is ours: it must not use up the message's attempts"
+        assert bot.fake.refresh_calls == 1, "a refresh token Zalo refused was offered again"
+
+        await bot.runtime.tokens.set_pair(bot.fake.access_token, bot.fake.refresh_token, timedelta(hours=25))
+        await sender.run_once()
+        assert [r.status for r in await outbox_rows(bot)] == ["sent"] and len(bot.fake.messages_for("u1")) == 2
+
+
+async def test_a_retry_that_failed_before_reading_the_history_still_reads_it(db_url: str) -> None:
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")  # the menu: two parts
+        clock = Clock(datetime.now(UTC))
+        await die_mid_send(bot, clock, "u1", parts_through=1)
+        clock.advance(seconds=61)
+        bot.fake.inject_http_status(500, route="conversation")  # the history can't be read once...
+        bot.fake.inject_http_status(500, route="send")  # ...and the send fails too
         sender = make_sender(bot, clock)
         await sender.run_once()
         [row] = await outbox_rows(bot)
-        assert row.status == "pending" and "token refresh failed" in row.error
+        assert row.status == "pending" and row.in_doubt_since is not None, "the doubt was forgotten"
+        clock.advance(minutes=5)
+        await sender.run_once()
+        texts = [m.text for m in bot.fake.messages_for("u1")]
+        assert len(texts) == 2 and len(set(texts)) == 2, f"sent twice or lost: {texts}"
+
+
+async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_goes_again(db_url: str) -> None:
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")
+        clock = Clock(datetime.now(UTC))
+        bot.fake.inject_late_answer(1.0)  # Zalo takes the first part, but answers too late
+        sender = make_sender(bot, clock, timeout=0.2)
+        await sender.run_once()
+        [row] = await outbox_rows(bot)
+        assert row.status == "pending" and row.in_doubt_since is not None
+        clock.advance(minutes=5)
+        await sender.run_once()
+        texts = [m.text for m in bot.fake.messages_for("u1")]
+        assert len(texts) == 2 and len(set(texts)) == 2, f"sent twice or lost: {texts}"
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(5):
+        while not condition():  # noqa: ASYNC110 (a counter in the fake Zalo; nothing to wait on)
+            await asyncio.sleep(0.01)
+
+
+async def test_a_sender_that_outlives_its_claim_stops_and_cannot_overwrite_the_new_one(db_url: str) -> None:
+    async with harness(db_url) as bot:
+        await queue_reply(bot, "u1")  # the menu: two parts
+        clock = Clock(datetime.now(UTC))
+        first, second = make_sender(bot, clock), make_sender(bot, clock)  # two processes on PostgreSQL
+        bot.fake.inject_delay(1.0, route="send")  # Zalo is slow with the first sender's first part
+        slow = asyncio.create_task(first.run_once())
+        await until(lambda: bot.fake.delays_injected == 1)
+        clock.advance(seconds=61)  # ... past the first sender's lease
+        await second.run_once()  # takes the message back and sends both parts
+        await slow  # the slow part lands; the first sender must not send the second part again
+        assert len(bot.fake.messages_for("u1")) == 3, "only the part in flight may arrive twice"
+        [row] = await outbox_rows(bot)
+        assert (row.status, row.parts_sent) == ("sent", 2), "the stale sender overwrote the outcome"
+        clock.advance(minutes=5)
+        assert await second.run_once() == 0
+
+
+async def test_webhooks_are_stored_while_a_token_refresh_waits_for_zalo(db_url: str) -> None:
+    async with BotHarness.start(db_url, server={"store_timeout_seconds": 0.3}) as bot:
+        tokens = bot.runtime.tokens
+        bot.fake.expire_access_token()
+        bot.fake.inject_delay(1.0, route="token")  # Zalo's OAuth takes longer than a webhook may wait
+        refreshing = asyncio.create_task(tokens.refresh("fake-access-0"))
+        await until(lambda: bot.fake.delays_injected == 1)
+        resp = await bot.post(*bot.events.text("u1", "menu"))
+        assert resp.status == 200, "the refresh held the database while it waited for Zalo"
+        assert await refreshing == bot.fake.access_token
+        stored = await tokens.read()
+        assert stored is not None and stored.refresh_token == bot.fake.refresh_token
