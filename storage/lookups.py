@@ -15,15 +15,17 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.record_values import FINISHED
-from storage.models import InboxEvent
+from storage.models import InboxEvent, OutboxMessage
 from storage.queues import insert_ignoring_duplicates
 from storage.records import FAILURES, FOUND, Dossier, IdCardResult, LookupAudit, LookupOptIn
+from storage.retention import FINISHED_STATUSES, PERSONAL_SOURCES
 
 dossiers = Dossier.__table__
 cards = IdCardResult.__table__
 optins = LookupOptIn.__table__
 audit = LookupAudit.__table__
 inbox = InboxEvent.__table__
+outbox = OutboxMessage.__table__
 
 # kind → (table, natural key column)
 TABLES: dict[str, tuple[Any, str]] = {"dossier": (dossiers, "code"), "id_card": (cards, "receipt_no")}
@@ -149,8 +151,9 @@ class LookupStore:
     # --- retention and erasure -----------------------------------------------------------------------
 
     async def erase_resident(self, zalo_user_id: str) -> dict[str, int]:
-        """A resident's "delete my data": opt-ins and the messages they sent are deleted; audit rows lose
-        the Zalo user id and keep only the keyed user reference the law's processing log needs."""
+        """A resident's "delete my data": opt-ins, the messages they sent, and the bot's finished answers and
+        notifications to them are deleted; audit rows lose the Zalo user id and keep only the keyed user
+        reference the law's processing log needs."""
         counts = {
             "optins": (await self.conn.execute(
                 delete(optins).where(optins.c.zalo_user_id == zalo_user_id))).rowcount or 0,
@@ -159,5 +162,9 @@ class LookupStore:
             # Processed events only: the one being answered now is still pending in this transaction.
             "messages": (await self.conn.execute(delete(inbox).where(
                 inbox.c.zalo_user_id == zalo_user_id, inbox.c.status != "pending"))).rowcount or 0,
+            # What the bot sent them (answers, notifications of their records), once delivered or given up.
+            "replies": (await self.conn.execute(delete(outbox).where(
+                outbox.c.zalo_user_id == zalo_user_id, outbox.c.source.in_(PERSONAL_SOURCES),
+                outbox.c.status.in_(FINISHED_STATUSES)))).rowcount or 0,
         }
         return counts

@@ -21,6 +21,9 @@ from storage.models import InboxEvent, OutboxMessage, UnansweredMessage
 from storage.records import Dossier, IdCardResult, LookupAudit, LookupOptIn
 
 BATCH = 1000  # rows per transaction: a few ms of SQLite's time
+# Outbox rows about one resident's own conversation or records (replies; dossier and card notifications).
+PERSONAL_SOURCES = ("reply", "notification")
+FINISHED_STATUSES = ("sent", "failed", "unreachable")
 
 optins = LookupOptIn.__table__
 
@@ -47,10 +50,11 @@ def expiries(records_before: datetime, audit_before: datetime, conversations_bef
         Expiry("id_card", cards, cards.c.finished_at < records_before,
                ((optins, optins.c.record_id, optins.c.kind == "id_card"),)),
         Expiry("audit", audit, audit.c.at < audit_before),
-        # What residents wrote and what the bot answered; a message still waiting is never deleted.
+        # What residents wrote and what the bot answered or told them of their records; a message still
+        # waiting is never deleted. (Broadcast rows go with their run, see archive_finished_runs.)
         Expiry("inbox", inbox, (inbox.c.status != "pending") & (inbox.c.received_at < conversations_before)),
-        Expiry("replies", outbox, (outbox.c.source == "reply")
-               & outbox.c.status.in_(("sent", "failed", "unreachable")) & (outbox.c.created_at < conversations_before)),
+        Expiry("replies", outbox, outbox.c.source.in_(PERSONAL_SOURCES) & outbox.c.status.in_(FINISHED_STATUSES)
+               & (outbox.c.created_at < conversations_before)),
         Expiry("unanswered", unanswered, unanswered.c.created_at < conversations_before),
     ]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.privacy import KeyedHasher, purge_expired
-from storage.models import InboxEvent
+from storage.models import InboxEvent, OutboxMessage
 from storage.records import Dossier, IdCardResult
 from storage.types import utcnow
 from tests.kit import BotHarness, texts
@@ -65,6 +65,7 @@ async def test_purge_removes_records_finished_past_retention_then_old_audit(bot:
     assert {k: counts[k] for k in ("dossier", "id_card", "audit")} == {"dossier": 1, "id_card": 1, "audit": 0}
     # The conversations (30 days by default) went too: what residents typed is not kept for ever.
     assert counts["inbox"] > 0 and counts["replies"] > 0
+    assert await rows(bot, OutboxMessage) == [], "answers or notifications outlived the conversation period"
     assert [r.code for r in await rows(bot, Dossier)] == [CODE_2] and await rows(bot, IdCardResult) == []
     assert [o.zalo_user_id for o in await optin_rows(bot)] == ["u2"]  # the purged record's opt-in went with it
 
@@ -84,6 +85,7 @@ async def test_erase_my_data_deletes_opt_ins_and_messages_and_keeps_a_keyed_audi
     await push_ok(bot, "/api/v1/dossiers", [dossier()])
     await verify_and_opt_in(bot, "u1")
     await verify_and_opt_in(bot, "u2")
+    await push_ok(bot, "/api/v1/dossiers", [dossier(status="result_ready")])  # a notification to each
     chat = bot.resident("u1")
     await chat.say(CODE)
     for n in range(1, 6):  # five failures: locked
@@ -91,6 +93,11 @@ async def test_erase_my_data_deletes_opt_ins_and_messages_and_keeps_a_keyed_audi
 
     answer = texts(await chat.say("Xóa dữ liệu của tôi"))
     assert "Đã xóa dữ liệu" in answer
+    # What the bot told them is gone too (answers and the notification), but for this last answer.
+    [kept] = await rows(bot, OutboxMessage, OutboxMessage.__table__.c.zalo_user_id == "u1")
+    assert "Đã xóa dữ liệu" in str(kept.replies)
+    assert {r.source for r in await rows(bot, OutboxMessage, OutboxMessage.__table__.c.zalo_user_id == "u2")} \
+        == {"reply", "notification"}
     assert [o.zalo_user_id for o in await optin_rows(bot)] == ["u2"]
     audit = await audit_rows(bot)
     assert all(r.zalo_user_id in (None, "u2") for r in audit)
