@@ -112,7 +112,10 @@ class WorkerConfig(_Section):
     sender_batch_size: int = Field(100, ge=1)
     sender_concurrency: int = Field(16, ge=1)
     send_lease_seconds: float = Field(60.0, gt=0)
-    max_send_attempts: int = Field(8, ge=1)
+    # Tries before a message counts as failed, for Zalo's temporary errors (rate limit, 5xx, timeouts,
+    # network). The back-off doubles from 2 s up to 30 min, so 16 tries span about 2-3 hours of a Zalo
+    # or network outage (8 spanned 4 minutes). Waiting for a token does not count as a try.
+    max_send_attempts: int = Field(16, ge=1)
 
 
 class FlowsConfig(_Section):
