@@ -22,16 +22,31 @@ from bot.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_
 from bot.runtime import RUNTIME
 
 PAGE = Path(__file__).with_name("sandbox.html")
+SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.sqlite3"
 SANDBOX_ZALO = {
     "app_id": "sandbox-app", "oa_id": "sandbox-oa", "oa_secret_key": "sandbox-oa-secret",
     "app_secret": "sandbox-app-secret", "access_token": "sandbox-access-0", "refresh_token": "sandbox-refresh-0",
 }
 
 
+def sandbox_database(url: str) -> str:
+    """The sandbox's own SQLite file, never the configured database: run from a deployment's folder, a
+    sandbox on the real database would take back the live service's claims and send its queued
+    messages to the fake Zalo. `.../motcua.sqlite3` → `.../motcua.sandbox.sqlite3`; with PostgreSQL
+    configured, `data/sandbox.sqlite3`."""
+    if not url.startswith("sqlite"):
+        return SANDBOX_DATABASE
+    prefix, _, path = url.partition(":///")
+    file = Path(path)
+    suffix = file.suffix or ".sqlite3"
+    return f"{prefix}:///{file.with_name(f'{file.stem}.sandbox{suffix}')}"
+
+
 def sandbox_config(config: AppConfig, fake_url: str) -> AppConfig:
     zalo = config.zalo.model_copy(update={**SANDBOX_ZALO, "api_base_url": fake_url, "oauth_base_url": fake_url,
                                           "signature_ids": ["app_id"], "send_rate_per_second": 50.0})
-    return config.model_copy(update={"zalo": zalo})
+    database = config.database.model_copy(update={"url": sandbox_database(config.database.url)})
+    return config.model_copy(update={"zalo": zalo, "database": database})
 
 
 async def start_fake_zalo() -> FakeZaloServer:

@@ -85,3 +85,5 @@ async def test_terminal_chat_answers_and_buttons_are_numbered(tmp_path: Path) ->
     assert "[8] Gặp cán bộ" in text
     assert "chuyển tin nhắn của bạn cho cán bộ" in text  # "8" tapped the eighth button
     assert proc.returncode == 0
+    # The chat kept to a database of its own, next to the configured one, which it never touched.
+    assert (tmp_path / "chat.sandbox.sqlite3").exists() and not (tmp_path / "chat.sqlite3").exists()
