@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import queues
-from storage.engine import run_transaction
+from storage.engine import run_durable_transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class InboxWriter:
         for row, _ in batch:
             rows.setdefault(row["event_key"], row)
         try:
-            new_keys = await run_transaction(self._engine, queues.insert_events, list(rows.values()))
+            new_keys = await run_durable_transaction(self._engine, queues.insert_events, list(rows.values()))
         except Exception as e:  # any storage failure must become a 503, never a 200
             log.error("inbox write failed: %s", type(e).__name__)
             for _, fut in batch:

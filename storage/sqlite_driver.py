@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT, await_
 
 BEGIN = "BEGIN IMMEDIATE"  # every transaction takes the write lock up front (storage/engine.py says why)
+DURABLE, NOT_DURABLE = "PRAGMA synchronous=FULL", "PRAGMA synchronous=NORMAL"  # see make_durable
 BUSY_TIMEOUT = 10.0  # seconds a statement waits for another process's lock before it fails
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, 261)  # 261: SQLITE_BUSY_RECOVERY (another connection recovers the WAL)
 
@@ -38,11 +39,13 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES
 
 
-def _run(conn: sqlite3.Connection, begin: bool, many: bool, operation: str, parameters: Any
+def _run(conn: sqlite3.Connection, begin: bool, durable: bool, many: bool, operation: str, parameters: Any
          ) -> tuple[Any, list[Any], int, Any]:
     """The whole statement (after BEGIN IMMEDIATE, for a transaction's first), returning what the cursor
     would have been asked."""
     if begin and not conn.in_transaction:  # a retry after SQLITE_BUSY may find the BEGIN done
+        if durable:  # only settable outside a transaction
+            conn.execute(DURABLE)
         conn.execute(BEGIN)
     cur = conn.cursor()
     try:
@@ -107,7 +110,7 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
             while True:
                 try:
                     self._description, rows, self._rowcount, self._lastrowid = _run(
-                        conn, begin, many, operation, parameters)
+                        conn, begin, adapted._durable, many, operation, parameters)
                     break
                 except sqlite3.OperationalError as e:
                     # SQLite guarantees a statement refused with BUSY did nothing and may be run again.
@@ -125,16 +128,23 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class InlineConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_begin_with_next",)
+    __slots__ = ("_begin_with_next", "_durable")
     _cursor_cls = InlineCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin_with_next = False
+        self._durable = False
 
     def begin_with_next_statement(self) -> None:
         """Start a transaction (BEGIN IMMEDIATE) with the next statement, not on its own."""
         self._begin_with_next = True
+
+    def make_durable(self) -> None:
+        """The transaction about to begin commits with synchronous=FULL: the WAL is synced, so the commit
+        survives an OS crash or a power cut. The others keep synchronous=NORMAL (a process crash loses
+        nothing; an OS crash may lose the last commits), which costs no fsync per commit."""
+        self._durable = True
 
     def cursor(self, server_side: bool = False) -> Any:
         if server_side and self._begin_with_next:  # a streamed query (aiosqlite's own cursor) begins too
@@ -144,7 +154,18 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         self._begin_with_next = False  # a transaction without statements: nothing was begun
-        self._inline(sqlite3.Connection.commit)
+        if not self._durable:
+            self._inline(sqlite3.Connection.commit)
+            return
+        # A synced commit waits for the disk (~0.2 ms, but a busy disk can take far longer): on aiosqlite's
+        # thread, so the event loop goes on serving requests that need no database meanwhile.
+        try:
+            await_(self._connection.commit())
+        except Exception as error:
+            self._handle_exception(error)
+        finally:
+            self._durable = False
+            self._inline(_not_durable)
 
     def rollback(self) -> None:
         self._begin_with_next = False
@@ -156,8 +177,15 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             return
         try:
             step(conn)  # in WAL mode with the write lock held, COMMIT never waits for a lock
+            if self._durable:
+                self._durable = False
+                _not_durable(conn)
         except Exception as error:
             self._handle_exception(error)
+
+
+def _not_durable(conn: sqlite3.Connection) -> None:
+    conn.execute(NOT_DURABLE)
 
 
 class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):

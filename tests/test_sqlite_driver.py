@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import exc, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
-from storage.engine import create_engine
+from storage.engine import create_engine, run_durable_transaction, run_transaction
 
 
 @pytest.fixture
@@ -111,3 +112,27 @@ async def test_a_streamed_query_first_in_a_transaction_takes_the_write_lock(engi
                 other.execute("INSERT INTO t (v) VALUES ('meanwhile')")
         finally:
             other.close()
+
+
+def insert(conn: Connection, v: str) -> None:
+    conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": v})
+
+
+async def test_a_durable_transaction_alone_commits_with_a_synced_wal(engine: AsyncEngine) -> None:
+    """What Zalo got a 200 for must survive a power cut: that commit runs with synchronous=FULL (2), the
+    others with NORMAL (1), which syncs nothing at commit."""
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection._conn  # the sqlite3 connection
+    levels: list[int] = []
+    raw.set_trace_callback(lambda sql: levels.append(raw.execute("PRAGMA synchronous").fetchone()[0])
+                           if sql.startswith("COMMIT") else None)
+    try:
+        await run_durable_transaction(engine, insert, "stored")
+        await run_transaction(engine, insert, "worked on")
+        with pytest.raises(exc.IntegrityError):  # a durable one that fails leaves NORMAL behind too
+            await run_durable_transaction(engine, insert, "stored")
+        await run_transaction(engine, insert, "again")
+    finally:
+        raw.set_trace_callback(None)
+    assert levels == [2, 1, 1]
+    assert await count(engine) == 3
