@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import Metrics
 from bot.zalo.client import TokenRefreshError, ZaloClient
+from storage.engine import run_durable_transaction
 from storage.models import ZaloToken
 from storage.queues import insert_ignoring_duplicates
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 tokens = ZaloToken.__table__
+SAVE_PATIENCE = 120.0  # seconds: how long a refreshed pair's store waits out other writers (SQLite)
 
 
 class TokenUnavailable(Exception):
@@ -132,12 +137,11 @@ class TokenManager:
                 if state is not None:
                     return state.access_token
                 pair, expires_at = await self._exchange(row)
-                async with self._engine.begin() as conn:
-                    stored = (await conn.execute(self._store(pair, expires_at, row.generation))).rowcount
-                if not stored:
+                if not await self._save(pair, expires_at, row.generation):
                     log.warning("Zalo token pair replaced during a refresh; the refreshed pair is dropped")
                     self._cached = None
-                    return await self.current()
+                    replaced = await self._row()  # not current(): it could refresh, and this lock is held
+                    return str(replaced.access_token)
             # committed: only now is the new access token handed out
             self._metrics.token_refreshes.inc(outcome="refreshed")
             self._cached = TokenState(pair.access_token, pair.refresh_token, expires_at, row.generation + 1)
@@ -175,7 +179,28 @@ class TokenManager:
             raise TokenUnavailable(f"token refresh failed: {e}", not e.retryable) from e
         return pair, now + timedelta(seconds=pair.expires_in)
 
+    async def _save(self, pair: Any, expires_at: datetime, generation: int) -> bool:
+        """SQLite: store the pair Zalo just gave (its old refresh token is spent). Another process's long
+        write (a CLI import) is waited out for up to SAVE_PATIENCE, since giving up would lose the only
+        valid refresh token; the commit is synced (power cut). False: an admin stored a pair meanwhile."""
+        deadline = time.monotonic() + SAVE_PATIENCE
+        while True:
+            try:
+                return await run_durable_transaction(self._engine, _execute_rowcount,
+                                                     self._store(pair, expires_at, generation)) > 0
+            except DBAPIError as e:
+                if time.monotonic() >= deadline:
+                    log.critical("the new Zalo token pair could not be stored (%s): the OA must be "
+                                 "reconnected by an admin (`python -m bot tokens set`)", type(e).__name__)
+                    raise TokenUnavailable("the new token pair could not be stored", True) from e
+                log.warning("storing the new Zalo token pair failed (%s); trying again", type(e).__name__)
+                await asyncio.sleep(1)
+
     def _store(self, pair: Any, expires_at: datetime, generation: int) -> Any:
         return update(tokens).where(tokens.c.id == 1, tokens.c.generation == generation).values(
             access_token=pair.access_token, refresh_token=pair.refresh_token, expires_at=expires_at,
             updated_at=self._clock(), generation=generation + 1)
+
+
+def _execute_rowcount(conn: Connection, statement: Any) -> int:
+    return conn.execute(statement).rowcount
