@@ -159,13 +159,19 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             return
         # A synced commit waits for the disk (~0.2 ms, but a busy disk can take far longer): on aiosqlite's
         # thread, so the event loop goes on serving requests that need no database meanwhile.
+        committing = asyncio.ensure_future(self._connection.commit())
         try:
-            await_(self._connection.commit())
+            await_(asyncio.shield(committing))
+        except asyncio.CancelledError:
+            await_(committing)  # the COMMIT is under way on the thread: nothing may use the connection first
+            raise
         except Exception as error:
             self._handle_exception(error)
         finally:
-            self._durable = False
-            self._inline(_not_durable)
+            conn = self._connection._connection
+            if conn is not None and not conn.in_transaction:  # else the rollback to come resets it
+                self._durable = False
+                _not_durable(conn)
 
     def rollback(self) -> None:
         self._begin_with_next = False

@@ -10,6 +10,7 @@ import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.engine import Connection
@@ -136,3 +137,35 @@ async def test_a_durable_transaction_alone_commits_with_a_synced_wal(engine: Asy
         raw.set_trace_callback(None)
     assert levels == [2, 1, 1]
     assert await count(engine) == 3
+
+
+async def test_a_durable_commit_cancelled_midway_ends_before_the_connection_is_used_again(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled while aiosqlite's thread syncs the COMMIT (a slow disk): the commit ends first, and the
+    connection goes back at NORMAL, outside any transaction."""
+    started, release = threading.Event(), threading.Event()
+
+    async def slow_commit(self: aiosqlite.Connection) -> None:
+        def work() -> None:
+            started.set()
+            release.wait(5)
+            self._conn.commit()
+        await self._execute(work)
+
+    monkeypatch.setattr(aiosqlite.Connection, "commit", slow_commit)
+    storing = asyncio.create_task(run_durable_transaction(engine, insert, "stored"))
+    await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+    storing.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await storing
+    with pytest.raises(RuntimeError):  # the next transaction fails: it must leave nothing behind
+        await run_transaction(engine, insert_then_fail, "not stored")
+    assert await count(engine) == 1
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA synchronous"))).scalar_one() == 1
+
+
+def insert_then_fail(conn: Connection, v: str) -> None:
+    insert(conn, v)
+    raise RuntimeError("rolled back")
