@@ -69,6 +69,10 @@ def delete_batch(conn: Connection, expiry: Expiry, limit: int) -> int:
     ids = list(conn.execute(select(table.c.id).where(expiry.where).limit(limit)).scalars())
     if not ids:
         return 0
-    for dependent, column, condition in expiry.dependents:
-        conn.execute(delete(dependent).where(condition, column.in_(ids)))
-    return conn.execute(delete(table).where(table.c.id.in_(ids))).rowcount
+    # The condition again: a row changed since the select (a record reopened by an import) stays, and
+    # so do its dependents.
+    deleted = list(conn.execute(delete(table).where(table.c.id.in_(ids), expiry.where).returning(table.c.id))
+                   .scalars())
+    for dependent, column, condition in expiry.dependents if deleted else ():
+        conn.execute(delete(dependent).where(condition, column.in_(deleted)))
+    return len(deleted)
