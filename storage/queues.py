@@ -170,7 +170,9 @@ def claim_outbox(conn: Connection, now: datetime, lease: timedelta, limit: int, 
                  include_expired: bool = True, min_priority: int | None = None,
                  max_priority: int | None = None) -> list[Any]:
     """Claim due messages, at most one per resident and only a resident's oldest unsent one, so a
-    resident's messages go out in order even with several senders.
+    resident's messages go out in order even with several senders. A more urgent message (lower
+    priority) is not held back by less urgent ones: an urgent announcement overtakes a routine one
+    waiting out its back-off.
 
     With a priority window (a sender lane, e.g. replies vs broadcasts) only rows in the window are claimed
     and only rows in the window hold a resident's later ones back: a reply never waits for a broadcast.
@@ -197,10 +199,11 @@ def _claim(dialect_name: str, expired: bool, low: bool, high: bool) -> Any:
             ([table.c.priority <= bindparam("high")] if high else [])
 
     older = outbox.alias("older")
-    blocked = exists().where(
+    blocked = exists().where(  # an older open message of the resident, as urgent or less urgent (lower first)
         older.c.zalo_user_id == outbox.c.zalo_user_id,
         older.c.status.in_(_OPEN_STATUSES),
         older.c.id < outbox.c.id,
+        older.c.priority <= outbox.c.priority,
         *in_lane(older),
     )
     now = bindparam("now", type_=outbox.c.next_attempt_at.type)

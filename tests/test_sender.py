@@ -4,6 +4,7 @@ order per resident, and one token refresh across several senders."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from bot.zalo.client import ZaloClient
 from bot.zalo.render import render
 from flows.replies import reply_from_dict
 from storage import queues
-from storage.engine import create_engine
+from storage.engine import create_engine, run_transaction
 from storage.models import OutboxMessage
 from tests.kit import APP_ID, APP_SECRET, BotHarness
 
@@ -290,3 +291,26 @@ async def test_webhooks_are_stored_while_a_token_refresh_waits_for_zalo(db_url: 
         assert await refreshing == bot.fake.access_token
         stored = await tokens.read()
         assert stored is not None and stored.refresh_token == bot.fake.refresh_token
+
+
+def broadcast_row(key: str, priority: int, now: datetime, due: datetime) -> dict[str, object]:
+    return {"idempotency_key": key, "zalo_user_id": "u1", "replies": [{"kind": "text", "text": key}],
+            "parts_sent": 0, "priority": priority, "source": "run:1", "status": "pending", "attempts": 0,
+            "next_attempt_at": due, "created_at": now}
+
+
+async def test_an_urgent_message_overtakes_a_waiting_routine_one_but_equals_keep_their_order(db_url: str) -> None:
+    now = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    later = now + timedelta(minutes=30)
+    engine = create_engine(db_url)
+    try:
+        await run_transaction(engine, queues.enqueue, [
+            broadcast_row("routine, backing off", 20, now, later),
+            broadcast_row("urgent", 10, now, now),
+            broadcast_row("urgent, newer", 10, now, now),
+        ])
+        claim = functools.partial(queues.claim_outbox, now=now, lease=timedelta(seconds=60), limit=10,
+                                  min_priority=10)
+        assert [r.idempotency_key for r in await run_transaction(engine, claim)] == ["urgent"]
+    finally:
+        await engine.dispose()
