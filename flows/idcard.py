@@ -72,7 +72,9 @@ async def _on_key(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step |
         return None
     if not re.search(r"\d", msg.text):
         return None
-    compact = re.sub(r"[\s.\-]", "", msg.text)
+    # A label before the number ("CCCD: 0491…", "so dinh danh 0491…") must not make it a receipt number:
+    # it would be kept in clear in the conversation state.
+    compact = re.sub(r"^\D*", "", re.sub(r"[\s.\-]", "", msg.text))
     if _ID_NUMBER.fullmatch(compact):
         data = {"by": "id", "key": ctx.services.hasher.id_number(compact)}
     else:

@@ -72,9 +72,10 @@ async def test_receipt_and_birth_date_give_status_pickup_and_masked_identifiers(
     assert outcomes == [("id_card", "consent", "u1"), ("id_card", "found", "u1")]
 
 
-async def test_id_number_is_kept_only_as_a_hash_while_asking_the_birth_date(bot: BotHarness) -> None:
+@pytest.mark.parametrize("typed", ["0491 9000 1234", f"CCCD: {ID_NUMBER}", f"so dinh danh {ID_NUMBER}"])
+async def test_id_number_is_kept_only_as_a_hash_while_asking_the_birth_date(bot: BotHarness, typed: str) -> None:
     chat = await consented(bot)
-    await chat.say("0491 9000 1234")
+    await chat.say(typed)
     [resident] = await rows(bot, Resident, Resident.__table__.c.zalo_user_id == "u1")
     assert resident.state["state"] == "birth" and ID_NUMBER not in str(resident.state)
     answer = texts(await chat.say(BIRTH))
