@@ -200,6 +200,13 @@ class CsvExportChannel:
                 if fresh:
                     writer.writerow(CSV_HEADER)
                 for r in group:
-                    writer.writerow([self._thon_names.get(slug or "", "") or "", r.name or "", r.phone or "",
-                                     r.address or "", describe(r.reason) if r.reason is not None else "",
+                    writer.writerow([self._thon_names.get(slug or "", "") or "", _cell(r.name), _cell(r.phone),
+                                     _cell(r.address), describe(r.reason) if r.reason is not None else "",
                                      r.resident_id])
+
+
+def _cell(value: str | None) -> str:
+    """What a resident typed, made inert for a spreadsheet: a cell starting with = + - @ (or a tab or
+    carriage return) is a formula to Excel, which could run when a thôn team opens the file."""
+    text = value or ""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
