@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -239,7 +239,46 @@ def _announcements_args(p: argparse.ArgumentParser) -> None:
     f.add_argument("--out", help="folder for the CSV files (default broadcasts.csv_dir)")
 
 
+def _followers_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="followers_command", required=True)
+    sub.add_parser("sync", help="mark everyone Zalo lists as the OA's followers (run once when going live)",
+                   parents=[config_option()])
+
+
+async def _followers(config: AppConfig, args: argparse.Namespace) -> int:
+    """Followers from before the bot went live sent no follow event: without this they are no audience."""
+    import aiohttp
+
+    from bot.app import zalo_client
+    from bot.metrics import Metrics
+    from bot.tokens import TokenManager, TokenUnavailable
+    from storage.engine import run_transaction
+    from storage.queues import mark_followers
+    from storage.types import utcnow
+
+    async with migrated_engine(config) as engine, aiohttp.ClientSession() as http:
+        client = zalo_client(http, config.zalo)
+        tokens = TokenManager(engine, client, Metrics(),
+                              refresh_margin=timedelta(seconds=config.zalo.refresh_before_expiry_seconds))
+        listed = marked = 0
+        while True:
+            try:
+                page = await client.followers(await tokens.current(), listed)
+            except TokenUnavailable as e:
+                raise UsageError([f"zalo: {e}"]) from None
+            if page is None:
+                raise UsageError([f"zalo: the follower list could not be read (after {listed} followers)"])
+            ids, total = page
+            marked += await run_transaction(engine, mark_followers, ids, utcnow())
+            listed += len(ids)
+            if not ids or listed >= total:
+                break
+    print(f"{listed} followers listed by Zalo; {marked} newly marked as followers")
+    return EXIT_OK
+
+
 COMMANDS = [
     Command("news", "local news articles", _news_args, _news),
     Command("announcements", "announcements to households", _announcements_args, _announcements),
+    Command("followers", "the OA's followers", _followers_args, _followers),
 ]

@@ -28,6 +28,7 @@ from bot.zalo.signature import sign_header
 
 SEND_PATH = "/v3.0/oa/message/cs"
 CONVERSATION_PATH = "/v2.0/oa/conversation"
+FOLLOWERS_PATH = "/v3.0/oa/user/getlist"
 TOKEN_PATH = "/v4/oa/access_token"
 
 # Error bodies. -216 and -100 are documented send codes; the OAuth codes other than -14014 are
@@ -95,6 +96,7 @@ class FakeZalo:
         self._cond: asyncio.Condition | None = None
         self._cond_loop: asyncio.AbstractEventLoop | None = None
         self._waiters = 0
+        self.followers: list[str] = []  # the OA's followers, as its user list gives them
         self._clear()
 
     # ---- state -------------------------------------------------------------------------------
@@ -262,6 +264,20 @@ class FakeZalo:
         return _json({"error": 0, "message": "Success",
                       "data": {"message_id": _message_id(rec.seq), "user_id": user_id}})
 
+    async def _handle_followers(self, request: web.Request) -> web.Response:
+        """The OA's followers (`self.followers`), a page at a time, as Zalo's user list answers."""
+        if request.headers.get("access_token", "") not in self._valid_access:
+            return _json({"error": ERR_INVALID_TOKEN, "message": "Access token is invalid"})
+        try:
+            spec = orjson.loads(request.query.get("data", ""))
+            offset, count = int(spec.get("offset", 0)), min(int(spec.get("count", 50)), 50)
+        except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+            return _json({"error": ERR_INVALID_PARAM, "message": "data: offset, count expected"})
+        page = self.followers[offset:offset + count]
+        return _json({"error": 0, "message": "Success", "data": {
+            "total": len(self.followers), "count": len(page), "offset": offset,
+            "users": [{"user_id": u} for u in page]}})
+
     async def _handle_conversation(self, request: web.Request) -> web.Response:
         """The OA's messages to one user, newest first, as Zalo lists a conversation (at most 10 a page)."""
         early = await self._before("conversation")
@@ -380,6 +396,7 @@ class FakeZalo:
         app.router.add_post(SEND_PATH, self._handle_send)
         app.router.add_post(TOKEN_PATH, self._handle_token)
         app.router.add_get(CONVERSATION_PATH, self._handle_conversation)
+        app.router.add_get(FOLLOWERS_PATH, self._handle_followers)
         app.router.add_get("/_fake/messages", self._handle_messages)
         app.router.add_get("/_fake/stats", self._handle_stats)
         app.router.add_get("/_fake/wait", self._handle_wait)

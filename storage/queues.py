@@ -98,6 +98,17 @@ def ensure_residents(conn: Connection, user_ids: Sequence[str], now: datetime) -
                          "state_version": 1, "window_count": 0} for u in user_ids])
 
 
+def mark_followers(conn: Connection, user_ids: Sequence[str], now: datetime) -> int:
+    """Residents Zalo lists as the OA's followers (those who followed before the bot saw a follow event):
+    their rows created, and marked as followers. Returns how many were not marked before."""
+    if not user_ids:
+        return 0
+    ensure_residents(conn, user_ids, now)
+    return conn.execute(update(residents).where(residents.c.zalo_user_id.in_(list(user_ids)),
+                                                residents.c.is_follower.is_(False))
+                        .values(is_follower=True)).rowcount or 0
+
+
 def lock_residents(conn: Connection, user_ids: Sequence[str]) -> list[Any]:
     """Lock the residents' rows (skipping ones another worker holds) and return them."""
     return list(conn.execute(_lock_residents(conn.dialect.name), {"users": list(user_ids)}).all())

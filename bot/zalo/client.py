@@ -26,6 +26,8 @@ from bot.zalo.errors import (
 SEND_PATH = "/v3.0/oa/message/cs"
 CONVERSATION_PATH = "/v2.0/oa/conversation"  # not in the reference; used by public OA integrations
 TOKEN_PATH = "/v4/oa/access_token"
+FOLLOWERS_PATH = "/v3.0/oa/user/getlist"  # reference §"Followers and tags"; the answer's shape is not given
+FOLLOWERS_PAGE = 50  # Zalo's maximum count per request
 CONVERSATION_PAGE = 10  # Zalo's maximum count per request
 
 
@@ -92,6 +94,7 @@ class ZaloClient:
         self._session = session
         self._send_url = api_base_url.rstrip("/") + SEND_PATH
         self._conversation_url = api_base_url.rstrip("/") + CONVERSATION_PATH
+        self._followers_url = api_base_url.rstrip("/") + FOLLOWERS_PATH
         self._token_url = oauth_base_url.rstrip("/") + TOKEN_PATH
         self._app_id = app_id
         self._app_secret = app_secret
@@ -134,16 +137,8 @@ class ZaloClient:
         be read (any error: the caller then falls back to sending again)."""
         found: list[SentMessage] = []
         for page in range(max_pages):
-            query = {"data": orjson.dumps({"user_id": user_id, "offset": page * CONVERSATION_PAGE,
-                                           "count": CONVERSATION_PAGE}).decode()}
-            try:
-                async with self._session.get(self._conversation_url, params=query,
-                                             headers={"access_token": access_token}, timeout=self._timeout) as resp:
-                    if resp.status != 200:
-                        return None
-                    answer = orjson.loads(await resp.read())
-            except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError):
-                return None
+            answer = await self._get(self._conversation_url, access_token, {
+                "user_id": user_id, "offset": page * CONVERSATION_PAGE, "count": CONVERSATION_PAGE})
             items = answer.get("data") if isinstance(answer, dict) and answer.get("error") == 0 else None
             if not isinstance(items, list):
                 return None
@@ -161,6 +156,29 @@ class ZaloClient:
             if older or len(items) < CONVERSATION_PAGE:
                 return found[::-1]
         return None  # more history than we read: cannot tell
+
+    async def _get(self, url: str, access_token: str, data: dict[str, Any]) -> Any:
+        """Zalo's JSON answer to a GET carrying `data` as its query; None on any transport or HTTP error."""
+        query = {"data": orjson.dumps(data).decode()}
+        try:
+            async with self._session.get(url, params=query, headers={"access_token": access_token},
+                                         timeout=self._timeout) as resp:
+                return orjson.loads(await resp.read()) if resp.status == 200 else None
+        except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError):
+            return None
+
+    async def followers(self, access_token: str, offset: int) -> tuple[list[str], int] | None:
+        """One page of the OA's followers: (user ids, total followers); None on any error. The list is read
+        from `data.users` (v3; `data.followers` as v2 named it), each item's `user_id`."""
+        answer = await self._get(self._followers_url, access_token,
+                                 {"offset": offset, "count": FOLLOWERS_PAGE, "is_follower": "true"})
+        data = answer.get("data") if isinstance(answer, dict) and answer.get("error") == 0 else None
+        items = (data.get("users") or data.get("followers")) if isinstance(data, dict) else None
+        total = _as_int(data.get("total")) if isinstance(data, dict) else None
+        if not isinstance(items, list) or total is None:
+            return None
+        ids = [str(i["user_id"]) for i in items if isinstance(i, dict) and i.get("user_id")]
+        return ids, total
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Exchange a (single-use) refresh token for a new pair. Raises TokenRefreshError."""
