@@ -13,6 +13,7 @@ from typing import Any
 from flows.base import Conversation, Flow, Incoming, Step, payload
 from flows.context import TurnContext
 from flows.menu import back_button, menu_step
+from flows.record_values import find_dossier_code
 from flows.replies import Button, RequestInfo, Text
 
 ONBOARD, SETTINGS = "onboard", "subscribe"
@@ -204,12 +205,28 @@ def commands_for(flow: str) -> dict[str, Any]:
     return {"thon": thon, "topics": topics, "contact": contact}
 
 
+# Understood intents that, typed while a thôn or topics are asked for, are meant for something else.
+ELSEWHERE_INTENTS = frozenset({"unsubscribe", "dossier_lookup", "id_card_lookup", "handoff", "news", "contact",
+                               "wednesday_info"})
+
+
+def _meant_elsewhere(ctx: TurnContext, text: str) -> bool:
+    """'hủy nhận tin', a dossier code or a clear question, typed instead of a thôn or topics: answered as
+    anywhere else (this conversation then ends), not met with the question again for 30 minutes."""
+    if find_dossier_code(text) is not None:
+        return True
+    understanding = ctx.services.understand(text)
+    return understanding.intent in ELSEWHERE_INTENTS or ctx.services.decide(understanding) == "card"
+
+
 def states_for(flow: str) -> dict[str, Any]:
     async def thon(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
         if msg.kind != "text":
             return None
         slug = match_thon(ctx, msg.text)
         if slug is None:
+            if _meant_elsewhere(ctx, msg.text):
+                return None
             return _ask_thon(ctx, flow, lead=ctx.text("onboard_thon_unknown", text=msg.text.strip()[:50]))
         return await _set_thon(ctx, flow, slug)
 
@@ -218,6 +235,8 @@ def states_for(flow: str) -> dict[str, Any]:
             return None
         chosen = parse_topics(ctx, msg.text)
         if chosen is None:
+            if _meant_elsewhere(ctx, msg.text):
+                return None
             return _ask_topics(ctx, flow, lead=ctx.text("onboard_topics_unknown", count=str(len(_topics(ctx)))))
         return await _set_topics(ctx, flow, chosen)
 

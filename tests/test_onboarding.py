@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import select, text
 
+from storage.broadcast_models import Household
 from tests.broadcast_kit import Clock, sections
 from tests.kit import BotHarness, texts
 
@@ -104,3 +106,16 @@ async def test_erasure_clears_the_shared_contact_even_during_a_handoff(db_url: s
         async with bot.runtime.engine.connect() as conn:
             row = (await conn.execute(text("SELECT name, phone, address FROM households"))).one()
         assert tuple(row) == (None, None, None)
+
+
+@pytest.mark.parametrize("step", ["thon", "topics"])
+async def test_what_is_meant_for_something_else_is_not_taken_for_an_answer(db_url: str, step: str) -> None:
+    async with BotHarness.start(db_url, clock=Clock(), **sections()) as bot:
+        chat = bot.resident("u1")
+        await chat.follow()
+        if step == "topics":
+            await chat.say("thon thanh nhat")
+        assert "Bạn đã hủy nhận tin" in texts(await chat.say("hủy nhận tin"))
+        async with bot.runtime.engine.connect() as conn:
+            assert (await conn.execute(select(Household.subscribed))).scalar_one() is False
+        assert "chưa nhận ra thôn" not in texts(await chat.say("khai sinh can giay to gi"))
