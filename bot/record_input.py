@@ -128,8 +128,9 @@ def validate(kind: str, items: list[tuple[int, dict[str, Any]]], labels: dict[st
              ) -> tuple[list[tuple[int, DossierIn | IdCardIn]], list[Problem], list[tuple[int, int]]]:
     """Valid records, problems, and (item, earlier item) pairs of exact duplicates that were skipped.
 
-    Two items with the same natural key but different values are a problem: which one is right is not
-    for the bot to guess."""
+    Two items with the same natural key but different values are a problem, and neither is stored:
+    which one is right is not for the bot to guess (an export listing a dossier's history, older line
+    first, would otherwise move its status back and notify the residents following it)."""
     model = MODELS[kind]
     context = {"labels": {simplify(k): v for k, v in labels.items()}}
     key = NATURAL_KEY[kind]
@@ -137,6 +138,7 @@ def validate(kind: str, items: list[tuple[int, dict[str, Any]]], labels: dict[st
     problems: list[Problem] = []
     duplicates: list[tuple[int, int]] = []
     seen: dict[str, tuple[int, DossierIn | IdCardIn]] = {}
+    conflicting: dict[str, int] = {}  # natural key -> the first item that disagrees with the first one
     for n, data in items:
         try:
             record = model.model_validate(data, context=context)
@@ -150,10 +152,15 @@ def validate(kind: str, items: list[tuple[int, dict[str, Any]]], labels: dict[st
                 duplicates.append((n, first))
             else:
                 problems.append(Problem(n, key, f"the same {key} as {item_name} {first} but different values"))
+                conflicting.setdefault(natural, n)
             continue
         seen[natural] = (n, record)
         valid.append((n, record))
-    return valid, problems, duplicates
+    for natural, other in conflicting.items():
+        first = seen[natural][0]
+        problems.append(Problem(first, key, f"the same {key} as {item_name} {other} but different values"))
+    problems.sort(key=lambda problem: problem.item)
+    return [(n, r) for n, r in valid if getattr(r, key) not in conflicting], problems, duplicates
 
 
 def _reason(err: Any) -> str:
