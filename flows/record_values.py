@@ -78,6 +78,9 @@ def _digits_of_number(value: object) -> str:
             raise ValueProblem("is not a number") from None
         if number != number.to_integral_value():
             raise ValueProblem("is not a whole number")
+        significant = len(re.sub(r"\D", "", text.upper().partition("E")[0]).lstrip("0"))
+        if len(str(int(number))) > significant:  # "4.91900E+10": the spreadsheet dropped digits
+            raise ValueProblem("lost digits in the spreadsheet (scientific notation): format the column as text")
         return str(int(number))
     return re.sub(r"[\s.\-]", "", text)
 
@@ -145,8 +148,10 @@ def _only_time_after(rest: str) -> bool:
 
 
 def _from_serial(serial: float) -> date:
-    if not 1 <= serial < 2958466:
-        raise ValueProblem("is not an Excel date number")
+    # 3000 (March 1908) to 73415 (the end of 2100): nobody's date falls outside, and a year alone ("1990",
+    # which would be June 1905) or a date typed as ddmmyy ("250390", year 2585) would otherwise pass.
+    if not 3000 <= serial <= 73415:
+        raise ValueProblem("is not a date like 25/03/2026 (nor an Excel date number)")
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 

@@ -43,7 +43,7 @@ def test_id_numbers_get_their_lost_leading_zeros_back(value: object, digits: str
 
 @pytest.mark.parametrize(("value", "reason"), [
     ("123456789", "must have 12 digits (has 9)"), ("149190001234", "must start with 0"),
-    ("04919000123x", "only digits"), (4.5, "whole number"),
+    ("04919000123x", "only digits"), (4.5, "whole number"), ("4.91900E+10", "lost digits"),
 ])
 def test_bad_id_numbers_say_why_without_the_value(value: object, reason: str) -> None:
     with pytest.raises(ValueProblem, match=re.escape(reason)) as err:
@@ -61,8 +61,8 @@ def test_dates_in_the_shapes_exports_use(value: object, expected: date) -> None:
     assert parse_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["31/02/2025", "03/14/2025x", "tháng 3", "0", "14/03/25"])
-def test_bad_dates(value: str) -> None:
+@pytest.mark.parametrize("value", ["31/02/2025", "03/14/2025x", "tháng 3", "0", "14/03/25", "1990", 1990, "250390"])
+def test_bad_dates(value: object) -> None:
     with pytest.raises(ValueProblem):
         parse_date(value)
 
