@@ -75,16 +75,22 @@ def message_of(announcement: Any, run_id: int) -> BroadcastMessage:
 async def deliver_fallback(engine: AsyncEngine, channel: DeliveryChannel, run_id: int,
                            now: datetime) -> Counter[str]:
     """Carry a run's announcement over `channel` to the households Zalo could not reach and that this
-    channel has not reached yet; returns the count of deliveries by status."""
+    channel has not reached yet; returns the count of deliveries by status. Run later by staff, it asks
+    again what the Zalo sender asked: nothing once the announcement or run was cancelled, and nothing but
+    urgent ones to a household that has unsubscribed since."""
     async with engine.connect() as conn:
         run = await store.get_run(conn, run_id)
         if run is None:
             return Counter()
         announcement = await store.get_announcement(conn, run.announcement_id)
+        if announcement.status == "cancelled" or run.status == "cancelled":
+            return Counter()
         unreachable = await store.unreachable_households(conn, store.run_source(run_id), QUOTA_CODES)
         done = await store.delivered_on(conn, run_id, channel.name)
+        states = await store.reach_states(conn, {u.zalo_user_id for u in unreachable})
+    opted_out = {user for user, (_, subscribed) in states.items() if subscribed is False and not announcement.urgent}
     recipients = [Recipient(u.resident_id, u.zalo_user_id, u.thon_slug, u.name, u.phone, u.address, u.error_code)
-                  for u in unreachable if u.resident_id not in done]
+                  for u in unreachable if u.resident_id not in done and u.zalo_user_id not in opted_out]
     if not recipients:
         return Counter()
     results = await channel.deliver(message_of(announcement, run_id), recipients)

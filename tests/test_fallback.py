@@ -192,3 +192,29 @@ async def test_old_runs_keep_their_counts_but_not_who_was_sent_what(
         out = capsys.readouterr().out
         assert "unreachable 1" in out and "counts only: the per-household records passed" in out
         assert "09******02" not in out
+
+
+async def test_a_later_fallback_skips_who_unsubscribed_since_and_cancelled_announcements(
+        db_url: str, gateway: FakeSmsGateway, tmp_path: Path) -> None:
+    async with BotHarness.start(db_url, clock=Clock(), **sections(sms_gateway_url=gateway.url)) as bot:
+        for user in "bc":
+            await onboard(bot, user, "vong-nhi", phone=PHONES[user])
+            bot.fake.set_user_error(user, -230)
+        ann = await announce(bot, title="Cắt nước", text="Cắt nước thứ Bảy từ 8 giờ đến 12 giờ.")
+        await bot.runtime.drain()
+        await bot.runtime.drain()
+        await bot.resident("c").say("hủy nhận tin")  # after the run, before staff send the SMS
+
+        cfg = write_config(tmp_path / "c.toml", db_url, sms_gateway_url=gateway.url)
+        args = ["announcements", "fallback", str(ann), "--channel", "sms", "--config", str(cfg)]
+        assert await asyncio.to_thread(main, args) == 0
+        assert [r["body"]["to"] for r in gateway.received] == [PHONES["b"]]
+
+        other = await announce(bot, title="Họp dân", text="Họp dân tối thứ Sáu tại nhà văn hóa thôn.")
+        await bot.runtime.drain()
+        await bot.runtime.drain()
+        status, _ = await call(bot, "POST", f"/api/v1/announcements/{other}/cancel", {"cancelled_by": "Cán bộ A"})
+        assert status == 200
+        args[2] = str(other)
+        assert await asyncio.to_thread(main, args) == 0
+        assert len(gateway.received) == 1, "a cancelled announcement went out by SMS"
