@@ -44,8 +44,9 @@ class HouseholdRepo:
             return None
         topics = await self.conn.execute(
             select(household_topics.c.topic).where(household_topics.c.resident_id == row.resident_id))
+        shared = any(v is not None for v in (row.name, row.phone, row.address))  # what they can ask us to delete
         return HouseholdView(row.resident_id, row.thon_slug, row.subscribed, row.onboarded_at is not None,
-                             row.phone is not None, frozenset(t for (t,) in topics.all()))
+                             shared, frozenset(t for (t,) in topics.all()))
 
     async def ensure(self, zalo_user_id: str, now: datetime) -> HouseholdView:
         resident_id = await self._resident_id(zalo_user_id)
