@@ -139,6 +139,9 @@ async def cancel(engine: AsyncEngine, announcement_id: int, by: str, now: dateti
     """Stop an announcement: no further occurrence fires, and queued messages not yet sent are dropped
     (a message already handed to Zalo cannot be called back)."""
     async with engine.begin() as conn:
+        # The job's lock first, then the announcement's: the scheduler firing this job takes them in that
+        # order, and the opposite order deadlocks the two on PostgreSQL.
+        await store.lock_job(conn, job_id(announcement_id))
         row = await store.get_announcement(conn, announcement_id, lock=True)
         if row is None:
             raise NotFound(f"announcement {announcement_id} does not exist")

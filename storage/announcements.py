@@ -82,6 +82,11 @@ async def put_job(conn: AsyncConnection, job_id: str, kind: str, ref_id: int, tr
                                             next_run_at=next_run_at, created_at=now))
 
 
+async def lock_job(conn: AsyncConnection, job_id: str) -> None:
+    """Take the job's row lock (PostgreSQL), as the scheduler does before it touches the announcement."""
+    await conn.execute(_lock(conn, select(jobs.c.id).where(jobs.c.id == job_id)))
+
+
 async def delete_job(conn: AsyncConnection, job_id: str) -> None:
     await conn.execute(jobs.delete().where(jobs.c.id == job_id))
 

@@ -7,13 +7,18 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.announcements import cancel, job_id
 from bot.fakezalo import FakeZalo
 from storage import queues
-from storage.broadcast_models import AnnouncementRun
+from storage.broadcast_models import Announcement, AnnouncementRun, ScheduledJob
 from storage.models import Lease
+from storage.types import utcnow
 from tests.broadcast_kit import Clock, announce, onboard, received, sections
+from tests.databases import PostgresDatabases
 from tests.kit import APP_ID, APP_SECRET, BotHarness
 
 USERS = [f"u{i}" for i in range(6)]
@@ -99,3 +104,34 @@ async def test_a_crash_mid_fanout_resumes_without_duplicates_or_losses(db_url: s
         await b.runtime.drain()
         assert received(b, "Giữa chừng") == Counter(dict.fromkeys(USERS, 1))
         assert await runs_count(b) == 1
+
+
+async def test_a_cancel_while_the_scheduler_fires_the_job_does_not_deadlock(
+        postgres_databases: PostgresDatabases | None) -> None:
+    """PostgreSQL only: SQLite runs one write transaction at a time, so the two cannot interleave."""
+    if postgres_databases is None:
+        pytest.skip("PostgreSQL only: set MOTCUA_TEST_POSTGRES_URL")
+    url = await postgres_databases.create()
+    try:
+        async with BotHarness.start(url, **sections()) as bot:
+            engine = bot.runtime.engine
+            ann = await announce(bot, title="Họp dân", send_at=(utcnow() + timedelta(hours=1)).isoformat())
+            async with engine.begin() as firing:  # the scheduler's pass: the job locked, the announcement next
+                await firing.execute(select(ScheduledJob).where(ScheduledJob.id == job_id(ann)).with_for_update())
+                cancelling = asyncio.create_task(cancel(engine, ann, "Cán bộ A", utcnow()))
+                await until_a_lock_is_awaited(engine)
+                await firing.execute(update(Announcement).where(Announcement.id == ann).values(status="started"))
+            assert (await asyncio.wait_for(cancelling, 10))["status"] == "cancelled"
+    finally:
+        await postgres_databases.drop(url)
+
+
+async def until_a_lock_is_awaited(engine: AsyncEngine) -> None:
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND wait_event_type = 'Lock'")
+    async with asyncio.timeout(5):
+        while True:
+            async with engine.connect() as conn:
+                if (await conn.execute(query)).scalar_one():
+                    return
+            await asyncio.sleep(0.01)
