@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, exists, func, literal_column, select, update
+from sqlalchemy import Integer, bindparam, case, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -209,13 +209,17 @@ def _claim(dialect_name: str, expired: bool, low: bool, high: bool) -> Any:
         return ([table.c.priority >= bindparam("low")] if low else []) + \
             ([table.c.priority <= bindparam("high")] if high else [])
 
-    older = outbox.alias("older")
-    blocked = exists().where(  # an older open message of the resident, as urgent or less urgent (lower first)
-        older.c.zalo_user_id == outbox.c.zalo_user_id,
-        older.c.status.in_(_OPEN_STATUSES),
-        older.c.id < outbox.c.id,
-        older.c.priority <= outbox.c.priority,
-        *in_lane(older),
+    # Held back by another open message of the resident: an older one at least as urgent (lower number) or
+    # being sent, or a newer, more urgent one (it goes first). One message per resident at a time.
+    # Two EXISTS, each a range of ix_outbox_user_open: one OR across both made SQLite scan every open
+    # message in the lane for each candidate instead.
+    older, newer = outbox.alias("older"), outbox.alias("newer")
+    blocked = or_(
+        exists().where(older.c.zalo_user_id == outbox.c.zalo_user_id, older.c.status.in_(_OPEN_STATUSES),
+                       older.c.id < outbox.c.id, *in_lane(older),
+                       or_(older.c.priority <= outbox.c.priority, older.c.status == literal_column("'sending'"))),
+        exists().where(newer.c.zalo_user_id == outbox.c.zalo_user_id, newer.c.status.in_(_OPEN_STATUSES),
+                       newer.c.id > outbox.c.id, *in_lane(newer), newer.c.priority < outbox.c.priority),
     )
     now = bindparam("now", type_=outbox.c.next_attempt_at.type)
     due = ((outbox.c.status == "sending", outbox.c.lease_until < now) if expired

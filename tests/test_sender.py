@@ -311,6 +311,27 @@ async def test_an_urgent_message_overtakes_a_waiting_routine_one_but_equals_keep
         ])
         claim = functools.partial(queues.claim_outbox, now=now, lease=timedelta(seconds=60), limit=10,
                                   min_priority=10)
+        [urgent] = await run_transaction(engine, claim)
+        assert urgent.idempotency_key == "urgent"
+        assert await run_transaction(engine, claim) == [], "a second message to the resident while one is sent"
+        await run_transaction(engine, queues.finish_outbox, [{
+            "b_id": urgent.id, "b_claimed_at": urgent.claimed_at, "status": "sent", "parts_sent": 1,
+            "next_attempt_at": now, "error_code": None, "error": None, "sent_at": now, "zalo_msg_id": None,
+            "in_doubt_since": None, "attempts": 1}])
+        claim_later = functools.partial(claim, now=later)
+        assert [r.idempotency_key for r in await run_transaction(engine, claim_later)] == ["urgent, newer"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_more_urgent_message_is_not_sent_alongside_a_routine_one_due_too(db_url: str) -> None:
+    now = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    engine = create_engine(db_url)
+    try:
+        await run_transaction(engine, queues.enqueue, [broadcast_row("routine", 20, now, now),
+                                                       broadcast_row("urgent", 10, now, now)])
+        claim = functools.partial(queues.claim_outbox, now=now, lease=timedelta(seconds=60), limit=10,
+                                  min_priority=10)
         assert [r.idempotency_key for r in await run_transaction(engine, claim)] == ["urgent"]
     finally:
         await engine.dispose()
