@@ -206,7 +206,8 @@ def commands_for(flow: str) -> dict[str, Any]:
 
 
 # Understood intents that, typed while a thôn or topics are asked for, are meant for something else.
-ELSEWHERE_INTENTS = frozenset({"unsubscribe", "dossier_lookup", "id_card_lookup", "handoff", "news", "contact",
+# Not "news": topic names ("lịch cắt điện", "môi trường") are understood as news questions.
+ELSEWHERE_INTENTS = frozenset({"unsubscribe", "dossier_lookup", "id_card_lookup", "handoff", "contact",
                                "wednesday_info"})
 
 

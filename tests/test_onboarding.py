@@ -120,3 +120,11 @@ async def test_what_is_meant_for_something_else_is_not_taken_for_an_answer(db_ur
         async with bot.runtime.engine.connect() as conn:
             assert (await conn.execute(select(Household.subscribed))).scalar_one() is False
         assert "chưa nhận ra thôn" not in texts(await chat.say("khai sinh can giay to gi"))
+
+
+async def test_a_topic_typed_by_name_keeps_onboarding_asking(db_url: str) -> None:
+    async with BotHarness.start(db_url, clock=Clock(), **sections()) as bot:
+        chat = bot.resident("u1")
+        await chat.follow()
+        await chat.say("thon thanh nhat")
+        assert "chủ đề nào" in texts(await chat.say("lịch cắt điện"))  # asked again, not a news answer
