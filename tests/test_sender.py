@@ -26,9 +26,15 @@ from storage.models import OutboxMessage
 from tests.kit import APP_ID, APP_SECRET, BotHarness
 
 
+def tomorrow_10am_in_hoi_an() -> datetime:
+    """A daytime moment (no night ban) after anything the worker stamps with the real clock: a fixed date
+    here would leave the replies the worker queues due only after it, once that date has passed."""
+    return datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
 class Clock:
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 in Hội An
+        self.now = now or tomorrow_10am_in_hoi_an()
 
     def __call__(self) -> datetime:
         return self.now
