@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.engine import create_engine
 from tests.databases import PG_ENV, PostgresDatabases, SqliteDatabases, postgres_url
 from tests.kit import BotHarness
 from tests.logwatch import PersonalDataWatch
@@ -53,6 +55,14 @@ async def db_url(request: pytest.FixtureRequest, sqlite_databases: SqliteDatabas
     url = await dbs.create()
     yield url
     await dbs.drop(url)
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on that database, for tests that drive storage directly."""
+    eng = create_engine(db_url)
+    yield eng
+    await eng.dispose()
 
 
 @pytest.fixture

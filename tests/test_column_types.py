@@ -3,7 +3,6 @@ datetimes order and compare as the moments they are (on SQLite they are compared
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -16,13 +15,6 @@ from tests.databases import SqliteDatabases
 
 residents = Resident.__table__
 HOI_AN = timezone(timedelta(hours=7))
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(db_url)
-    yield eng
-    await eng.dispose()
 
 
 async def test_datetimes_come_back_as_the_same_moments_and_compare_in_order(engine: AsyncEngine) -> None:

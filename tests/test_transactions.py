@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import queues
-from storage.engine import create_engine, run_transaction
+from storage.engine import run_transaction
 from storage.models import Resident
 from storage.types import utcnow
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(db_url)
-    yield eng
-    await eng.dispose()
 
 
 async def residents(engine: AsyncEngine) -> int:
