@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import create_engine
 from storage.models import Resident
-from tests.databases import SqliteDatabases
 
 residents = Resident.__table__
 HOI_AN = timezone(timedelta(hours=7))
@@ -41,26 +40,20 @@ async def test_datetimes_come_back_as_the_same_moments_and_compare_in_order(engi
     assert sorted(after) == ["b-one-microsecond-later", "c-same-moment-in-hoi-an"]
 
 
-async def test_sqlite_keeps_the_datetime_text_earlier_versions_wrote(sqlite_databases: SqliteDatabases) -> None:
-    """Databases already in use hold SQLAlchemy's own text format; new values must compare with those.
-    (SQLite only: it stores datetimes as text, PostgreSQL as timestamps.)"""
-    url = await sqlite_databases.create()
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(residents.insert(), [
-                {"zalo_user_id": user, "created_at": at, "state": {}, "state_version": 1} for user, at in (
-                    ("u1", datetime(2026, 12, 4, 3, 0, tzinfo=UTC)),
-                    ("u2", datetime(2026, 12, 4, 10, 0, 5, 250, tzinfo=HOI_AN)))])
-            raw = (await conn.execute(text("SELECT created_at FROM residents ORDER BY zalo_user_id"))).scalars().all()
-    finally:
-        await engine.dispose()
-        await sqlite_databases.drop(url)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL stores timestamps, not text
+async def test_sqlite_keeps_the_datetime_text_earlier_versions_wrote(engine: AsyncEngine) -> None:
+    """Databases already in use hold SQLAlchemy's own text format; new values must compare with those."""
+    async with engine.begin() as conn:
+        await conn.execute(residents.insert(), [
+            {"zalo_user_id": user, "created_at": at, "state": {}, "state_version": 1} for user, at in (
+                ("u1", datetime(2026, 12, 4, 3, 0, tzinfo=UTC)),
+                ("u2", datetime(2026, 12, 4, 10, 0, 5, 250, tzinfo=HOI_AN)))])
+        raw = (await conn.execute(text("SELECT created_at FROM residents ORDER BY zalo_user_id"))).scalars().all()
     assert raw == ["2026-12-04 03:00:00.000000", "2026-12-04 03:00:05.000250"]
 
 
 async def test_a_naive_datetime_is_refused(engine: AsyncEngine) -> None:
-    with pytest.raises(Exception, match="naive datetime"):
+    with pytest.raises(StatementError, match="naive datetime"):
         async with engine.begin() as conn:
             await conn.execute(residents.insert(), [{"zalo_user_id": "u1", "created_at": datetime(2026, 12, 4),
                                                      "state": {}, "state_version": 1}])
