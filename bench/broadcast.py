@@ -4,7 +4,7 @@
                               [--households 100000] [--rate 50] [--window 60] [--quick]
 
 Processes (loopback only; all stopped and the database removed at the end):
-  * the fake Zalo (`--role fake`: bot.fakezalo.FakeZalo plus /_bench/* routes that count what it received
+  * the fake Zalo (`--role fake`: bot.testing.fakezalo.FakeZalo plus /_bench/* routes that count what it received
     per announcement title and household — it records every request, duplicates included);
   * the service (`python -m bot serve --config <temporary TOML>`), started, SIGKILLed and restarted;
   * this process: prepares the database (migrations, N households), creates announcements over the HTTP
@@ -106,7 +106,7 @@ class Tracker:
 async def _fake_role() -> None:
     from aiohttp import web
 
-    from bot.fakezalo import FakeZalo
+    from bot.testing.fakezalo import FakeZalo
 
     fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET)
     tracker = Tracker(fake)
@@ -261,7 +261,7 @@ async def prepare_database(db_arg: str, tmp: Path, households: int) -> tuple[str
 async def populate(engine: Any, n: int) -> None:
     from datetime import UTC, datetime
 
-    from storage.broadcast_models import Household, HouseholdTopic
+    from storage.broadcasts.models import Household, HouseholdTopic
     from storage.models import Resident
 
     now = datetime.now(UTC)
@@ -402,7 +402,7 @@ def ms(values: list[float]) -> str:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
-    from bot.fakezalo import EventFactory
+    from bot.testing.fakezalo import EventFactory
 
     n = args.households
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-"))

@@ -2,7 +2,7 @@
 
     python bench/nlu.py [--dev FILE] [--repeat N]
 
-Messages: tests/data/nlu-fresh.jsonl plus the --dev file when given. Catalogs: the real one, and a
+Messages: tests/text/data/nlu-fresh.jsonl plus the --dev file when given. Catalogs: the real one, and a
 synthetic one of 1,000 procedures (the real ones plus deterministic Vietnamese-like filler).
 Baseline: `rapidfuzz.process.extractOne` of the normalised message over every procedure's name and
 informal names (WRatio). Prints p50/p99 in microseconds, cold (first pass) and warm (later passes).
@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT))
 from benchkit import percentile  # noqa: E402 (bench/, this script's folder)
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from flows.catalog import Catalog, build_catalog, load_catalog  # noqa: E402
+from flows.procedures.catalog import Catalog, build_catalog, load_catalog  # noqa: E402
 from flows.text.lexicon import load_lexicon  # noqa: E402
 from flows.text.normalize import normalize  # noqa: E402
 from flows.text.understand import DEFAULT_THON_NAMES, Understander  # noqa: E402
 
-FRESH = ROOT / "tests" / "data" / "nlu-fresh.jsonl"
+FRESH = ROOT / "tests" / "text" / "data" / "nlu-fresh.jsonl"
 
 _VERBS = ["Đăng ký", "Cấp", "Cấp lại", "Xác nhận", "Chứng thực", "Giải quyết", "Thay đổi", "Gia hạn",
           "Hỗ trợ", "Điều chỉnh", "Thu hồi", "Công nhận", "Đề nghị", "Tiếp nhận", "Miễn giảm"]

@@ -4,7 +4,7 @@
 
 Processes (all on loopback, all stopped and cleaned up at the end):
   * a raw aiohttp server answering every POST with 200 and doing nothing else (the baseline);
-  * a fake Zalo (`python -m bot.fakezalo --port 0`);
+  * a fake Zalo (`python -m bot.testing.fakezalo --port 0`);
   * the service (`python -m bot serve --config <temporary TOML>`), restarted with a fresh database for
     each phase so phases never see each other's backlog;
   * one load-generator process per phase (aiohttp client, bounded concurrency), so the client never
@@ -225,7 +225,7 @@ def _ingest_server(config_path: str) -> None:
 # role: load generator (one process per phase; job and results go through JSON files)
 
 def _make_events(job: dict[str, Any]) -> list[tuple[bytes, dict[str, str]]]:
-    from bot.fakezalo import EventFactory
+    from bot.testing.fakezalo import EventFactory
 
     factory = EventFactory(APP_ID, OA_ID, OA_SECRET)
     prefix, text = job["user_prefix"], job["text"]
@@ -476,7 +476,7 @@ class Bench:
 
     async def start_fixed(self) -> None:
         py = sys.executable
-        self.fake, line = await spawn("fakezalo", [py, "-m", "bot.fakezalo", "--port", "0", "--app-id", APP_ID,
+        self.fake, line = await spawn("fakezalo", [py, "-m", "bot.testing.fakezalo", "--port", "0", "--app-id", APP_ID,
                                                    "--app-secret", APP_SECRET], self.tmp, "FAKEZALO_READY")
         self.children.append(self.fake)
         self.fake_url = line.split()[1]
@@ -719,7 +719,7 @@ class Bench:
         """Learn how many messages one reply is, warm the service up, then reset the fake Zalo."""
         import aiohttp
 
-        from bot.fakezalo import EventFactory, post
+        from bot.testing.fakezalo import EventFactory, post
 
         assert self.fake is not None
         factory = EventFactory(APP_ID, OA_ID, OA_SECRET)

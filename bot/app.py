@@ -14,15 +14,17 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import api, broadcast_api, lookup_api
-from bot.broadcaster import build_broadcasting
+from bot import api
+from bot.broadcasts import api as broadcast_api
+from bot.broadcasts.service import build_broadcasting
 from bot.config import AppConfig, ZaloConfig
+from bot.conversations_first import ConversationsFirst
 from bot.dispatcher import Dispatcher, default_middlewares
 from bot.inbox import InboxWriter
+from bot.lookups import api as lookup_api
 from bot.metrics import Metrics
-from bot.priority import ConversationsFirst
-from bot.privacy import purge_periodically
 from bot.ratelimit import RateLimiter
+from bot.retention import purge_periodically
 from bot.runtime import RUNTIME, Runtime
 from bot.sender import RenderLimits, Sender, history_skew, replies_only
 from bot.services import build_services
@@ -31,15 +33,15 @@ from bot.webhook import ZaloWebhook
 from bot.worker import DISPATCHED_FAMILIES, Worker
 from bot.zalo.client import ZaloClient
 from flows.base import Flow
-from flows.dossier import DOSSIER
+from flows.broadcasts.households import ONBOARD_FLOW, SETTINGS_FLOW
+from flows.broadcasts.news import NEWS_FLOW
 from flows.handoff import HANDOFF
-from flows.households import ONBOARD_FLOW, SETTINGS_FLOW
-from flows.idcard import IDCARD
 from flows.info import INFO
+from flows.lookups.dossier import DOSSIER
+from flows.lookups.idcard import IDCARD
 from flows.menu import MENU
-from flows.news import NEWS_FLOW
 from flows.privacy import PRIVACY
-from flows.procedures import PROCEDURES
+from flows.procedures.flow import PROCEDURES
 from flows.registry import FlowRegistry
 from storage import queues
 from storage.engine import create_engine, is_sqlite, run_transaction

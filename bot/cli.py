@@ -24,7 +24,7 @@ from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FEATURE_COMMANDS: tuple[str, ...] = ("bot.lookup_cli", "bot.broadcast_cli")
+FEATURE_COMMANDS: tuple[str, ...] = ("bot.lookups.cli", "bot.broadcasts.cli")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.app import create_app
-    from bot.sandbox import start_sandbox
+    from bot.testing.sandbox import start_sandbox
 
     if args.sandbox:
         running = await start_sandbox(config)
@@ -113,7 +113,7 @@ def _loop_factory(command: str) -> Callable[[], asyncio.AbstractEventLoop] | Non
 
 
 async def _chat(config: AppConfig, args: argparse.Namespace) -> int:
-    from bot.sandbox import terminal_chat
+    from bot.testing.sandbox import terminal_chat
 
     await terminal_chat(config)
     return EXIT_OK
@@ -244,9 +244,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(config: AppConfig, args: argparse.Namespace, command: Command) -> int:
     from bot.app import StartupError
-    from flows.catalog import CatalogError
-    from flows.config import FlowConfigError
+    from flows.procedures.catalog import CatalogError
     from flows.text.lexicon import LexiconError
+    from flows.texts import FlowConfigError
 
     try:
         with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory(command.name)) as runner:

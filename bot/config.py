@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.broadcast_config import DEFAULT_TOPICS, BroadcastsConfig, Topics
-from bot.lookup_config import ImportsConfig, PrivacyConfig
+from bot.broadcasts.config import DEFAULT_TOPICS, BroadcastsConfig, Topics
+from bot.lookups.config import ImportsConfig, PrivacyConfig
 
 ENV_PREFIX = "MOTCUA_"
 

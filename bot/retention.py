@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.announcements import archive_finished_runs
-from bot.channels import CSV_PATTERN
-from bot.lookup_config import PrivacyConfig
+from bot.broadcasts.announcements import archive_finished_runs
+from bot.broadcasts.channels import CSV_PATTERN
+from bot.lookups.config import PrivacyConfig
 from storage import retention
 from storage.engine import run_transaction
 from storage.types import utcnow

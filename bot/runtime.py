@@ -13,9 +13,9 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import AppConfig
+from bot.conversations_first import ConversationsFirst
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
-from bot.priority import ConversationsFirst
 from bot.sender import Sender
 from bot.services import Services
 from bot.tokens import TokenManager
@@ -24,7 +24,7 @@ from flows.registry import FlowRegistry
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from bot.broadcaster import Broadcasting
+    from bot.broadcasts.service import Broadcasting
 
 
 @dataclass

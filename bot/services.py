@@ -16,16 +16,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import AppConfig
-from bot.privacy import KeyedHasher, hasher_for
-from flows.catalog import Catalog, CatalogError, load_catalog
-from flows.config import DEFAULT_DIR, FlowConfigError, FlowTexts, load_texts
+from bot.retention import KeyedHasher, hasher_for
+from flows.procedures.catalog import Catalog, CatalogError, load_catalog
 from flows.text.lexicon import LexiconError, load_lexicon
 from flows.text.normalize import unaccent
 from flows.text.understand import Understander, Understanding, decide
-from storage.households import HouseholdRepo
-from storage.lookups import LookupStore
+from flows.texts import DEFAULT_DIR, FlowConfigError, FlowTexts, load_texts
+from storage.broadcasts.households import HouseholdRepo
+from storage.broadcasts.news import NewsRepo
+from storage.lookups.repo import LookupStore
 from storage.models import ProcedureFeedback, UnansweredMessage
-from storage.news import NewsRepo
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -63,7 +63,7 @@ class Worker(PollingLoop):
         self._batch_size = batch_size
         self._on_commit = on_commit
         self._clock = clock
-        self._marks = marks  # wraps each pass (residents-first signalling, bot/priority.py)
+        self._marks = marks  # wraps each pass (residents-first signalling, bot/conversations_first.py)
 
     async def run_once(self) -> int:
         """One pass over some pending residents; returns the number of events finished."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flows.config import Texts
+from flows.texts import Texts
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ from flows.base import Flow, Step
 from flows.context import TurnContext
 from flows.menu import back_button
 from flows.replies import Text
-from storage.records import ERASED
+from storage.lookups.models import ERASED
 
 ERASE_COMMAND = "#privacy:erase"
 # Whole messages (as simplified: lower case, no accents) that ask for erasure.

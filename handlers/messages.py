@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flows.base import Conversation, Incoming, Step, parse_payload
 from flows.context import TurnContext
+from flows.lookups.values import find_dossier_code
 from flows.menu import back_button, menu_step
 from flows.privacy import ERASE_COMMAND, ERASE_WORDS
-from flows.record_values import find_dossier_code
 from flows.registry import FlowRegistry
 from flows.replies import Text
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.engine import Connection
 
+from storage.lookups.models import Dossier, IdCardResult, LookupAudit, LookupOptIn
 from storage.models import InboxEvent, OutboxMessage, UnansweredMessage
-from storage.records import Dossier, IdCardResult, LookupAudit, LookupOptIn
 
 BATCH = 1000  # rows per transaction: a few ms of SQLite's time
 # Outbox rows about one resident's own conversation or records (replies; dossier and card notifications).

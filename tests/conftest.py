@@ -12,7 +12,7 @@ from storage.engine import create_engine
 from tests.databases import PG_ENV, PostgresDatabases, SqliteDatabases, postgres_url
 from tests.kit import BotHarness
 from tests.logwatch import PersonalDataWatch
-from tests.lookup_kit import PERSONAL_VALUES
+from tests.lookups.kit import PERSONAL_VALUES
 
 ENGINES = ["sqlite", "postgresql"]
 

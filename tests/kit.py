@@ -20,8 +20,8 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.config import AppConfig, build_config
-from bot.fakezalo import EventFactory, FakeZalo, Received
 from bot.runtime import RUNTIME, Runtime
+from bot.testing.fakezalo import EventFactory, FakeZalo, Received
 from flows.base import Flow
 from storage.types import utcnow
 

@@ -12,10 +12,10 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.broadcasts.scheduler import cron_trigger, date_trigger, first_run
 from bot.config import AppConfig
-from bot.scheduler import cron_trigger, date_trigger, first_run
 from bot.zalo.errors import Disposition, classify, describe
-from storage import announcements as store
+from storage.broadcasts import announcements as store
 
 JOB_KIND = "announcement"
 MAX_TEXT = 8000  # split into Zalo-sized messages when sent

@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import announcements, news
 from bot.api import authenticate, error, read_json
+from bot.broadcasts import announcements, news
 from bot.runtime import RUNTIME
 
 

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.zalo.errors import describe
 from flows.base import payload
-from flows.config import Texts
 from flows.replies import Button, Image, Reply, Text
 from flows.text.normalize import unaccent
-from storage import announcements as store
+from flows.texts import Texts
+from storage.broadcasts import announcements as store
 from storage.queues import insert_ignoring_duplicates, outbox
 
 log = logging.getLogger(__name__)

@@ -53,7 +53,7 @@ def _validate(model: Any, data: dict[str, Any]) -> Any:
 
 
 async def _guarded(coro: Any) -> Any:
-    from bot.announcements import InvalidInput, NotFound
+    from bot.broadcasts.announcements import InvalidInput, NotFound
 
     try:
         return await coro
@@ -70,8 +70,8 @@ def _csv(value: str | None) -> list[str]:
 # --- news --------------------------------------------------------------------------------------------
 
 async def _news(config: AppConfig, args: argparse.Namespace) -> int:
-    from bot import news
-    from storage import news as store
+    from bot.broadcasts import news
+    from storage.broadcasts import news as store
     from storage.types import utcnow
 
     async with migrated_engine(config) as engine:
@@ -109,7 +109,7 @@ def _news_args(p: argparse.ArgumentParser) -> None:
 # --- announcements -----------------------------------------------------------------------------------
 
 async def _announcements(config: AppConfig, args: argparse.Namespace) -> int:
-    from bot import announcements as ann
+    from bot.broadcasts import announcements as ann
     from storage.types import utcnow
 
     now = utcnow()
@@ -130,7 +130,7 @@ async def _announcements(config: AppConfig, args: argparse.Namespace) -> int:
             result = await _guarded(ann.cancel(engine, args.id, args.by, now))
             print(f"announcement {args.id}: cancelled ({result['runs_stopped']} sending run(s) stopped)")
         elif command == "list":
-            from storage import announcements as store
+            from storage.broadcasts import announcements as store
 
             async with engine.connect() as conn:
                 for r in await store.list_announcements(conn, args.limit):
@@ -146,10 +146,10 @@ async def _announcements(config: AppConfig, args: argparse.Namespace) -> int:
 async def _fallback(config: AppConfig, engine: AsyncEngine, args: argparse.Namespace) -> int:
     import aiohttp
 
-    from bot.broadcaster import other_channels
-    from bot.fanout import deliver_fallback
+    from bot.broadcasts.fanout import deliver_fallback
+    from bot.broadcasts.service import other_channels
     from bot.services import build_services
-    from storage import announcements as store
+    from storage.broadcasts import announcements as store
     from storage.types import utcnow
 
     async with engine.connect() as conn:

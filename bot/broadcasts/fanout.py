@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.announcements import QUOTA_CODES
-from bot.channels import URGENT_PRIORITY, BroadcastMessage, DeliveryChannel, Recipient, ZaloChannel
-from storage import announcements as store
+from bot.broadcasts.announcements import QUOTA_CODES
+from bot.broadcasts.channels import URGENT_PRIORITY, BroadcastMessage, DeliveryChannel, Recipient, ZaloChannel
+from storage.broadcasts import announcements as store
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.announcements import InvalidInput, http_url
+from bot.broadcasts.announcements import InvalidInput, http_url
 from bot.config import AppConfig
-from storage import news as store
+from storage.broadcasts import news as store
 
 
 class NewsIn(BaseModel):

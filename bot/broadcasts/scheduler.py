@@ -29,8 +29,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import announcements as store
 from storage import leases
+from storage.broadcasts import announcements as store
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -15,15 +15,15 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.announcements import JOB_KIND, AnnouncementJobs
 from bot.background import PollingLoop
-from bot.channels import CsvExportChannel, DeliveryChannel, SmsGatewayChannel, ZaloChannel
+from bot.broadcasts.announcements import JOB_KIND, AnnouncementJobs
+from bot.broadcasts.channels import CsvExportChannel, DeliveryChannel, SmsGatewayChannel, ZaloChannel
+from bot.broadcasts.fanout import FanOut, QuietHours, broadcast_lane, hold_broadcasts
+from bot.broadcasts.scheduler import Scheduler
 from bot.config import AppConfig
-from bot.fanout import FanOut, QuietHours, broadcast_lane, hold_broadcasts
+from bot.conversations_first import ConversationsFirst
 from bot.metrics import Metrics
-from bot.priority import ConversationsFirst
 from bot.ratelimit import RateLimiter
-from bot.scheduler import Scheduler
 from bot.sender import RenderLimits, Sender, history_skew
 from bot.services import Services
 from bot.tokens import TokenManager

@@ -1,5 +1,5 @@
 """Push API for an integration: `POST /api/v1/dossiers` (scope "dossiers") and `POST /api/v1/id-cards`
-(scope "id_cards"), body `{"items": [record, ...]}` with the fields of bot.record_input's models.
+(scope "id_cards"), body `{"items": [record, ...]}` with the fields of bot.lookups.validate's models.
 
 A batch is all or nothing: any invalid item gets 422 naming `items.<index>.<field>` and nothing is
 stored. Sending the same batch again changes nothing (upsert by dossier code / receipt number).
@@ -13,8 +13,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api import CONFIG, authenticate, error, read_json
-from bot.record_input import validate
-from bot.record_sync import store_records
+from bot.lookups.sync import store_records
+from bot.lookups.validate import validate
 from bot.runtime import RUNTIME
 
 MAX_ITEMS = 1000

@@ -17,9 +17,9 @@ KINDS = {"dossiers": "dossier", "id-cards": "id_card"}
 
 
 async def _import(config: AppConfig, args: argparse.Namespace) -> int:
-    from bot.record_files import FileProblem, read_rows
-    from bot.record_input import MODELS, NATURAL_KEY, validate
-    from bot.record_sync import store_records
+    from bot.lookups.files import FileProblem, read_rows
+    from bot.lookups.sync import store_records
+    from bot.lookups.validate import MODELS, NATURAL_KEY, validate
     from bot.services import build_services
     from storage.types import utcnow
 
@@ -53,7 +53,7 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
 
 
 async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:
-    from bot.privacy import purge_expired
+    from bot.retention import purge_expired
 
     async with migrated_engine(config) as engine:
         counts = await purge_expired(engine, config.privacy, Path(config.broadcasts.csv_dir))

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.record_input import DossierIn, IdCardIn
+from bot.lookups.validate import DossierIn, IdCardIn
 from bot.services import Services
-from flows.lookup_answers import notification, office_hours
+from flows.lookups.answers import notification, office_hours
 from storage import queues
-from storage.lookups import LookupStore, StatusChange
+from storage.lookups.repo import LookupStore, StatusChange
 
 NOTIFICATION_PRIORITY = 5  # after conversation replies (0), before broadcasts (10)
 

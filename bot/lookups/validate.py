@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from bot.privacy import KeyedHasher
+from bot.retention import KeyedHasher
 from bot.services import simplify
-from flows.record_values import (
+from flows.lookups.values import (
     DOSSIER_STATUSES,
     ID_CARD_STATUSES,
     clean,

@@ -1,7 +1,7 @@
 """A fake Zalo OA OpenAPI for tests, the sandbox and benchmarks.
 
 In-process: `FakeZalo().app()` under `aiohttp.test_utils.TestServer`, inspect `received` and
-`await fake.wait_for_count(n)`. Standalone: `python -m bot.fakezalo --port N`, then use the
+`await fake.wait_for_count(n)`. Standalone: `python -m bot.testing.fakezalo --port N`, then use the
 `/_fake/*` control routes. `EventFactory` builds signed webhook events shaped like Zalo's.
 
 Recording is an append and there is no per-message logging, so the fake is never the bottleneck.

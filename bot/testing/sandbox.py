@@ -18,8 +18,8 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import AppConfig
-from bot.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
 from bot.runtime import RUNTIME
+from bot.testing.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
 
 PAGE = Path(__file__).with_name("sandbox.html")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.sqlite3"

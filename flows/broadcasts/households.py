@@ -12,8 +12,8 @@ from typing import Any
 
 from flows.base import Conversation, Flow, Incoming, Step, payload
 from flows.context import TurnContext
+from flows.lookups.values import find_dossier_code
 from flows.menu import back_button, menu_step
-from flows.record_values import find_dossier_code
 from flows.replies import Button, RequestInfo, Text
 
 ONBOARD, SETTINGS = "onboard", "subscribe"

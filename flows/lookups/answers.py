@@ -11,7 +11,7 @@ from typing import Any
 
 from flows.base import payload
 from flows.info import hours_lines
-from flows.record_values import dossier_tail, mask_tail, show_date
+from flows.lookups.values import dossier_tail, mask_tail, show_date
 from flows.replies import Button, Text
 
 TextFn = Callable[..., str]

@@ -12,7 +12,7 @@ from flows.base import Command, Step
 from flows.context import TurnContext
 from flows.menu import back_button
 from flows.replies import Text
-from storage.records import LOCKED
+from storage.lookups.models import LOCKED
 
 
 def ready(ctx: TurnContext) -> bool:

@@ -11,8 +11,8 @@ import re
 
 from flows.base import Conversation, Flow, Incoming, Step, payload
 from flows.context import TurnContext
-from flows.lookup_answers import dossier_status, dossier_title, office_hours
-from flows.lookup_common import (
+from flows.lookups.answers import dossier_status, dossier_title, office_hours
+from flows.lookups.common import (
     audit,
     failed,
     locked_step,
@@ -22,10 +22,10 @@ from flows.lookup_common import (
     stop_command,
     unavailable,
 )
+from flows.lookups.values import dossier_tail, find_dossier_code
 from flows.menu import back_button
-from flows.record_values import dossier_tail, find_dossier_code
 from flows.replies import Button, Text
-from storage.records import FOUND, MISMATCH, NOT_FOUND
+from storage.lookups.models import FOUND, MISMATCH, NOT_FOUND
 
 KIND = "dossier"
 

@@ -11,8 +11,8 @@ import re
 
 from flows.base import Conversation, Flow, Incoming, Step, payload
 from flows.context import TurnContext
-from flows.lookup_answers import card_ident, card_status
-from flows.lookup_common import (
+from flows.lookups.answers import card_ident, card_status
+from flows.lookups.common import (
     audit,
     failed,
     locked_step,
@@ -22,10 +22,10 @@ from flows.lookup_common import (
     stop_command,
     unavailable,
 )
+from flows.lookups.values import find_date, normalise_receipt
 from flows.menu import back_button
-from flows.record_values import find_date, normalise_receipt
 from flows.replies import Button, Text
-from storage.records import CONSENT, FOUND, MISMATCH, NOT_FOUND
+from storage.lookups.models import CONSENT, FOUND, MISMATCH, NOT_FOUND
 
 KIND = "id_card"
 _ID_NUMBER = re.compile(r"0\d{11}")

@@ -15,7 +15,7 @@ from pydantic import Field as PydanticField
 
 from flows.tomlfile import read_toml
 
-DEFAULT_CATALOG_PATH = Path(__file__).with_name("default") / "catalog.toml"
+DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "default" / "catalog.toml"
 
 FieldSlug = Literal["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu"]
 FIELD_SLUGS: tuple[str, ...] = get_args(FieldSlug)

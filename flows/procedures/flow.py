@@ -8,9 +8,9 @@ is a table of commands ("#proc:<action>:<arg>").
 from __future__ import annotations
 
 from flows.base import Flow, Step, payload
-from flows.catalog import HANDLER_NAMES, Procedure
 from flows.context import TurnContext
 from flows.menu import back_button, menu_step
+from flows.procedures.catalog import HANDLER_NAMES, Procedure
 from flows.replies import Button, Text
 
 # How the catalog's field names read to residents in the "must be confirmed" caveat.

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from flows.catalog import FieldSlug
+from flows.procedures.catalog import FieldSlug
 from flows.tomlfile import read_toml
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent / "default" / "lexicon.toml"

@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from flows.catalog import Procedure
+from flows.procedures.catalog import Procedure
 from flows.text.canon import BREAK, Canonicalizer
 from flows.text.normalize import is_syllable, spelling_variants
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from flows.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from flows.procedures.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, joined
 from flows.text.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
 from flows.text.normalize import tokens

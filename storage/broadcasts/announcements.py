@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, delete, exists, func, or_, select, text, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcast_models import (
+from storage.broadcasts.models import (
     Announcement,
     AnnouncementRun,
     ChannelDelivery,

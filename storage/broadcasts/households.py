@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcast_models import Household, HouseholdTopic
+from storage.broadcasts.models import Household, HouseholdTopic
 from storage.models import Resident
 from storage.queues import insert_ignoring_duplicates
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcast_models import NewsArticle
+from storage.broadcasts.models import NewsArticle
 
 news = NewsArticle.__table__
 

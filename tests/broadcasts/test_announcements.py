@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.broadcast_kit import APPROVER_TOKEN, Clock, announce, call, local_time, onboard, received, sections
+from tests.broadcasts.kit import APPROVER_TOKEN, Clock, announce, call, local_time, onboard, received, sections
 from tests.kit import BotHarness
 
 

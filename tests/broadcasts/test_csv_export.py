@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bot.channels import BroadcastMessage, CsvExportChannel, Recipient
+from bot.broadcasts.channels import BroadcastMessage, CsvExportChannel, Recipient
 
 
 def read_only_file(folder: Path) -> list[list[str]]:

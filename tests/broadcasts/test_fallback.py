@@ -15,11 +15,11 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.privacy import purge_expired
-from storage.announcements import run_source
-from storage.broadcast_models import ChannelDelivery
+from bot.retention import purge_expired
+from storage.broadcasts.announcements import run_source
+from storage.broadcasts.models import ChannelDelivery
 from storage.models import OutboxMessage
-from tests.broadcast_kit import Clock, FakeSmsGateway, announce, call, onboard, received, sections, write_config
+from tests.broadcasts.kit import Clock, FakeSmsGateway, announce, call, onboard, received, sections, write_config
 from tests.kit import BotHarness
 
 PHONES = {"a": "0905000001", "b": "0905000002", "c": "0905000003", "d": "0905000004", "e": "0905000005",

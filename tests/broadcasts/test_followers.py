@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.broadcast_kit import announce, received, sections
+from tests.broadcasts.kit import announce, received, sections
 from tests.kit import BotHarness
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.broadcast_kit import NEWS_ONLY_TOKEN, TOKEN, Clock, call, local_time, sections, write_config
+from tests.broadcasts.kit import NEWS_ONLY_TOKEN, TOKEN, Clock, call, local_time, sections, write_config
 from tests.kit import BotHarness, texts
 
 CATEGORIES = ["moi-truong", "dien-nuoc", "moi-truong", "y-te-dich-benh", "moi-truong", "dien-nuoc", "moi-truong"]

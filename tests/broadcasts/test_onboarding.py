@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from storage.broadcast_models import Household
-from tests.broadcast_kit import Clock, sections
+from storage.broadcasts.models import Household
+from tests.broadcasts.kit import Clock, sections
 from tests.kit import BotHarness, texts
 
 

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.announcements import cancel, job_id
-from bot.fakezalo import FakeZalo
+from bot.broadcasts.announcements import cancel, job_id
+from bot.testing.fakezalo import FakeZalo
 from storage import queues
-from storage.broadcast_models import Announcement, AnnouncementRun, ScheduledJob
+from storage.broadcasts.models import Announcement, AnnouncementRun, ScheduledJob
 from storage.models import Lease
 from storage.types import utcnow
-from tests.broadcast_kit import Clock, announce, onboard, received, sections
+from tests.broadcasts.kit import Clock, announce, onboard, received, sections
 from tests.databases import PostgresDatabases
 from tests.kit import APP_ID, APP_SECRET, BotHarness
 

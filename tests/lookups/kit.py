@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from bot.api import token_hash
 from bot.cli import main
+from storage.lookups.models import LookupAudit, LookupOptIn
 from storage.models import OutboxMessage
-from storage.records import LookupAudit, LookupOptIn
 from tests.kit import BotHarness
 
 HASH_KEY = "test-only-hash-key-0123456789abcdefghij"

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.privacy import KeyedHasher
-from storage.records import LookupAudit
+from bot.retention import KeyedHasher
+from storage.lookups.models import LookupAudit
 from storage.types import utcnow
 from tests.kit import BotHarness, Msg, texts
-from tests.lookup_kit import (
+from tests.lookups.kit import (
     CODE,
     CODE_2,
     HASH_KEY,

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.privacy import KeyedHasher
+from bot.retention import KeyedHasher
+from storage.lookups.models import IdCardResult
 from storage.models import Resident
-from storage.records import IdCardResult
 from tests.kit import BotHarness, ResidentChat, texts
-from tests.lookup_kit import (
+from tests.lookups.kit import (
     BIRTH,
     BIRTH_2,
     HASH_KEY,

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.records import Dossier, IdCardResult
+from storage.lookups.models import Dossier, IdCardResult
 from tests.kit import BotHarness
-from tests.lookup_kit import (
+from tests.lookups.kit import (
     BIRTH,
     ID_NUMBER,
     ID_NUMBER_2,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.records import Dossier, IdCardResult
+from storage.lookups.models import Dossier, IdCardResult
 from tests.kit import texts
-from tests.lookup_kit import (
+from tests.lookups.kit import (
     BIRTH,
     BIRTH_2,
     CODE,

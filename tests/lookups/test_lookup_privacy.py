@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.privacy import KeyedHasher, purge_expired
+from bot.retention import KeyedHasher, purge_expired
+from storage.lookups.models import Dossier, IdCardResult
 from storage.models import InboxEvent, OutboxMessage
-from storage.records import Dossier, IdCardResult
 from storage.types import utcnow
 from tests.kit import BotHarness, texts
 from tests.logwatch import PersonalDataWatch
-from tests.lookup_kit import (
+from tests.lookups.kit import (
     BIRTH,
     CODE,
     CODE_2,

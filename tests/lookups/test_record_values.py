@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from flows.record_values import (
+from flows.lookups.values import (
     ValueProblem,
     dossier_tail,
     find_date,

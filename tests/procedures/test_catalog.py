@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.catalog import (
+from flows.procedures.catalog import (
     DEFAULT_CATALOG_PATH,
     FIELD_SLUGS,
     HANDLER_NAMES,

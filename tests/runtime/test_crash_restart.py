@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.fakezalo import EventFactory
+from bot.testing.fakezalo import EventFactory
 from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET
 from tests.processes import free_port, spawn
 
@@ -45,7 +45,8 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_event(db_url: str, tmp_p
     events = EventFactory(APP_ID, OA_ID, OA_SECRET)
     stream = [(f"r{i}", *events.text(f"r{i}", "menu")) for i in range(400)]
     acked: list[str] = []
-    async with spawn("-m", "bot.fakezalo", "--port", "0", "--app-id", APP_ID, "--app-secret", APP_SECRET) as fake:
+    async with spawn("-m", "bot.testing.fakezalo", "--port", "0", "--app-id", APP_ID,
+                     "--app-secret", APP_SECRET) as fake:
         zalo_url = (await fake.wait_for_line("FAKEZALO_READY")).split()[-1]
         port = free_port()
         config = tmp_path / "config.toml"

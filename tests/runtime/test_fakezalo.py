@@ -11,13 +11,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.fakezalo import EventFactory, FakeZalo, post, run_fake_zalo
+from bot.testing.fakezalo import EventFactory, FakeZalo, post, run_fake_zalo
 from bot.zalo.client import ZaloClient
 from bot.zalo.events import parse_event
 from bot.zalo.signature import verify_signature
 
 UID = "u-1"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -167,7 +167,7 @@ async def test_run_fake_zalo_in_process(session: aiohttp.ClientSession) -> None:
 @pytest.mark.slow
 async def test_standalone_process(session: aiohttp.ClientSession) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.fakezalo", "--port", "0", "--access-token", "tok",
+        sys.executable, "-m", "bot.testing.fakezalo", "--port", "0", "--access-token", "tok",
         stdout=asyncio.subprocess.PIPE, cwd=REPO_ROOT)
     try:
         assert proc.stdout is not None

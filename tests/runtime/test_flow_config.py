@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from flows.config import DEFAULT_DIR
+from flows.texts import DEFAULT_DIR
 from tests.kit import BotHarness, texts
 
 

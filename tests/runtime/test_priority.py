@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.priority import ConversationsFirst
+from bot.conversations_first import ConversationsFirst
 from tests.kit import OA_ID, BotHarness
 
 

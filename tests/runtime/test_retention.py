@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.privacy import purge_expired
+from bot.retention import purge_expired
 from storage.models import InboxEvent, OutboxMessage
 from storage.types import utcnow
 from tests.kit import BotHarness, texts

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import build_config
-from bot.sandbox import RunningSandbox, start_sandbox
+from bot.testing.sandbox import RunningSandbox, start_sandbox
 from tests.databases import SqliteDatabases
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,7 +13,7 @@ import pytest
 from storage import sqlite_driver
 from tests.databases import SqliteDatabases
 from tests.kit import BotHarness
-from tests.test_sender import until
+from tests.runtime.test_sender import until
 
 
 async def test_a_refreshed_pair_is_stored_once_another_writer_lets_go(

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import func, select, text
 
-from bot.fakezalo import FakeZalo
+from bot.testing.fakezalo import FakeZalo
 from storage.models import InboxEvent, OutboxMessage
 from tests.kit import APP_SECRET, OA_SECRET, BotHarness, texts
 

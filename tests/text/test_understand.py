@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.catalog import load_catalog
+from flows.procedures.catalog import load_catalog
 from flows.text.lexicon import LexiconError, load_lexicon
 from flows.text.understand import (
     INTENTS,

@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.fakezalo import FakeZalo
+from bot.testing.fakezalo import FakeZalo
 from bot.zalo.client import SendResult, TokenRefreshError, ZaloClient
 from bot.zalo.errors import NETWORK_ERROR, TIMEOUT, Disposition
 from bot.zalo.render import render

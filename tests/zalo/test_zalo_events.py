@@ -172,7 +172,7 @@ def test_event_errors(obj: dict[str, Any], reason: str) -> None:
 
 
 def test_factory_events_parse() -> None:
-    from bot.fakezalo import EventFactory
+    from bot.testing.fakezalo import EventFactory
 
     f = EventFactory(APP, OA, "s")
     cases = [
