@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flows.base import Conversation, Incoming, Step, parse_payload
 from flows.context import TurnContext
-from flows.lookups.values import find_dossier_code
 from flows.menu import back_button, menu_step
 from flows.privacy import ERASE_COMMAND, ERASE_WORDS
 from flows.registry import FlowRegistry
 from flows.replies import Text
+from flows.text.dossier_code import find_dossier_code
 
 # Words that always bring the main menu back, whatever the conversation state (normalised text).
 MENU_WORDS = frozenset({"menu", "menu chinh", "bat dau", "start", "bot", "quay lai", "ve menu", "tro ve"})

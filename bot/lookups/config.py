@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from flows.lookups.values import DOSSIER_STATUSES, ID_CARD_STATUSES
+from storage.lookups.models import DOSSIER_STATUSES, ID_CARD_STATUSES
 
 DOSSIER_FIELDS = ("code", "procedure", "status", "received_on", "due_on", "result_on", "missing_papers",
                   "pickup_place", "phone")

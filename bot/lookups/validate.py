@@ -15,8 +15,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from bot.retention import KeyedHasher
 from bot.services import simplify
 from flows.lookups.values import (
-    DOSSIER_STATUSES,
-    ID_CARD_STATUSES,
     clean,
     last_four_digits,
     normalise_dossier_code,
@@ -25,6 +23,7 @@ from flows.lookups.values import (
     parse_date,
     split_papers,
 )
+from storage.lookups.models import DOSSIER_STATUSES, ID_CARD_STATUSES
 
 _STATUS_CODES = {"dossier": DOSSIER_STATUSES, "id_card": ID_CARD_STATUSES}
 NATURAL_KEY = {"dossier": "code", "id_card": "receipt_no"}

@@ -12,9 +12,9 @@ from typing import Any
 
 from flows.base import Conversation, Flow, Incoming, Step, payload
 from flows.context import TurnContext
-from flows.lookups.values import find_dossier_code
 from flows.menu import back_button, menu_step
 from flows.replies import Button, RequestInfo, Text
+from flows.text.dossier_code import find_dossier_code
 
 ONBOARD, SETTINGS = "onboard", "subscribe"
 YES_WORDS = frozenset({"dong y", "dong y chia se", "co", "ok", "yes", "chia se"})

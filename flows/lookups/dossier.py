@@ -22,9 +22,10 @@ from flows.lookups.common import (
     stop_command,
     unavailable,
 )
-from flows.lookups.values import dossier_tail, find_dossier_code
+from flows.lookups.values import dossier_tail
 from flows.menu import back_button
 from flows.replies import Button, Text
+from flows.text.dossier_code import find_dossier_code
 from storage.lookups.models import FOUND, MISMATCH, NOT_FOUND
 
 KIND = "dossier"

@@ -1,6 +1,6 @@
-"""What dossier and căn cước records hold: normalised statuses, and the rules that turn messy values
-(typed by residents, exported by the one-stop and police systems) into canonical ones. Pure functions:
-no I/O, no secrets; error messages never repeat the value, which may be personal."""
+"""What dossier and căn cước records hold: the rules that turn messy values (typed by residents,
+exported by the one-stop and police systems) into canonical ones. Pure functions: no I/O, no secrets;
+error messages never repeat the value, which may be personal."""
 
 from __future__ import annotations
 
@@ -8,19 +8,8 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-# Section 3.2 of the facts sheet: the normalised dossier statuses.
-DOSSIER_STATUSES = ("submitted", "received", "processing", "need_more", "awaiting_payment", "rejected",
-                    "result_ready", "returned", "overdue", "withdrawn")
-ID_CARD_STATUSES = ("processing", "ready", "collected", "mailed")
-# Statuses after which a record is kept only for the retention period.
-FINISHED = {"dossier": frozenset({"returned", "withdrawn", "rejected"}),
-            "id_card": frozenset({"collected", "mailed"})}
+from flows.text.dossier_code import find_dossier_code
 
-# "...-YYMMDD-NNNN" with an agency prefix such as 000.31.25.H47 or H57.132; spaces and dash variants
-# tolerated anywhere between the parts.
-_DASH = r"\s*[-–—_]\s*"
-_CODE = re.compile(r"(?<![\w.])([a-z0-9]+(?:\s*\.\s*[a-z0-9]+)*)" + _DASH + r"(\d{6})" + _DASH + r"(\d{4})(?!\d)",
-                   re.IGNORECASE)
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 29/02/1900
 _DATE_DMY = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 _DATE_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -34,15 +23,6 @@ class ValueProblem(ValueError):
 def clean(value: object) -> str:
     """A cell as text: non-breaking and repeated spaces collapsed, trimmed."""
     return " ".join(str(value).replace("\xa0", " ").split())
-
-
-def find_dossier_code(text: str) -> str | None:
-    """The first dossier code in free text, normalised (upper case, no spaces), or None."""
-    m = _CODE.search(text)
-    if m is None:
-        return None
-    prefix = re.sub(r"\s+", "", m.group(1)).upper()
-    return f"{prefix}-{m.group(2)}-{m.group(3)}"
 
 
 def normalise_dossier_code(value: object) -> str:

@@ -16,6 +16,13 @@ from storage.models import Base, BigId
 from storage.types import utcnow
 
 HASH_LEN = 64  # hex SHA-256
+# Section 3.2 of the facts sheet: the normalised dossier statuses.
+DOSSIER_STATUSES = ("submitted", "received", "processing", "need_more", "awaiting_payment", "rejected",
+                    "result_ready", "returned", "overdue", "withdrawn")
+ID_CARD_STATUSES = ("processing", "ready", "collected", "mailed")
+# Statuses after which a record is kept only for the retention period.
+FINISHED = {"dossier": frozenset({"returned", "withdrawn", "rejected"}),
+            "id_card": frozenset({"collected", "mailed"})}
 
 
 class Dossier(Base):

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flows.lookups.values import FINISHED
-from storage.lookups.models import FAILURES, FOUND, Dossier, IdCardResult, LookupAudit, LookupOptIn
+from storage.lookups.models import FAILURES, FINISHED, FOUND, Dossier, IdCardResult, LookupAudit, LookupOptIn
 from storage.models import InboxEvent, OutboxMessage
 from storage.queues import insert_ignoring_duplicates
 from storage.retention import FINISHED_STATUSES, PERSONAL_SOURCES

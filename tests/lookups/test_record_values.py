@@ -11,13 +11,13 @@ from flows.lookups.values import (
     ValueProblem,
     dossier_tail,
     find_date,
-    find_dossier_code,
     last_four_digits,
     mask_tail,
     normalise_id_number,
     parse_date,
     split_papers,
 )
+from flows.text.dossier_code import find_dossier_code
 
 
 @pytest.mark.parametrize(("text", "code"), [
