@@ -33,7 +33,7 @@ from bot.config import ZaloConfig
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.tokens import TokenManager, TokenUnavailable
-from bot.zalo.client import ZaloClient
+from bot.zalo.client import AccessTokenRejected, ZaloClient
 from bot.zalo.errors import INTERNAL_ERROR, TIMEOUT, Disposition, describe, night_ban_ends
 from bot.zalo.render import render
 from flows.replies import reply_from_dict
@@ -267,12 +267,16 @@ class Sender(PollingLoop):
         read (the message stays in doubt)."""
         sent, msg_id = row.parts_sent, row.zalo_msg_id
         assert self._history_skew is not None
+        since_ms = int((row.in_doubt_since - self._history_skew).timestamp() * 1000)
         try:
             token = await self._tokens.current()
-        except TokenUnavailable:
+            try:
+                history = await self._client.sent_since(token, row.zalo_user_id, since_ms)
+            except AccessTokenRejected:  # expired meanwhile: the history is still there to read
+                token = await self._tokens.refresh(token)
+                history = await self._client.sent_since(token, row.zalo_user_id, since_ms)
+        except (TokenUnavailable, AccessTokenRejected):
             return None
-        since = row.in_doubt_since - self._history_skew
-        history = await self._client.sent_since(token, row.zalo_user_id, int(since.timestamp() * 1000))
         if history is None:
             log.warning("outbox %s in doubt: conversation history unreadable, sending again", row.id)
             return None

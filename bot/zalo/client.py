@@ -57,6 +57,14 @@ class TokenPair:
     expires_in: int  # seconds
 
 
+class AccessTokenRejected(Exception):
+    """Zalo refused the access token (expired or invalid) on a read: refresh it and read again."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"access token rejected ({code})")
+        self.code = code
+
+
 class TokenRefreshError(Exception):
     """Refreshing failed. When not `retryable`, the refresh token is dead: an admin must redo consent.
 
@@ -134,11 +142,15 @@ class ZaloClient:
     async def sent_since(self, access_token: str, user_id: str, since_ms: int,
                          max_pages: int = 10) -> list[SentMessage] | None:
         """What the OA sent to `user_id` from `since_ms` on, oldest first; None when the history could not
-        be read (any error: the caller then falls back to sending again)."""
+        be read (the caller then falls back to sending again). Raises AccessTokenRejected when Zalo refused
+        the access token: that says nothing about the history, which a fresh token can still read."""
         found: list[SentMessage] = []
         for page in range(max_pages):
             answer = await self._get(self._conversation_url, access_token, {
                 "user_id": user_id, "offset": page * CONVERSATION_PAGE, "count": CONVERSATION_PAGE})
+            code = _as_int(answer.get("error")) if isinstance(answer, dict) else None
+            if code and classify(code) is Disposition.REFRESH_TOKEN:
+                raise AccessTokenRejected(code)
             items = answer.get("data") if isinstance(answer, dict) and answer.get("error") == 0 else None
             if not isinstance(items, list):
                 return None

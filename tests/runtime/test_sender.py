@@ -246,7 +246,11 @@ async def test_a_retry_that_failed_before_reading_the_history_still_reads_it(db_
         assert len(texts) == 2 and len(set(texts)) == 2, f"sent twice or lost: {texts}"
 
 
-async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_goes_again(db_url: str) -> None:
+@pytest.mark.parametrize("token_expires_meanwhile", [False, True])
+async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_goes_again(
+        db_url: str, token_expires_meanwhile: bool) -> None:
+    """With the access token expiring meanwhile, the history is read again with a fresh token: -216 does
+    not make it unreadable (that sent the part twice)."""
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")
         clock = Clock(datetime.now(UTC))
@@ -255,10 +259,14 @@ async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_go
         await sender.run_once()
         [row] = await outbox_rows(bot)
         assert row.status == "pending" and row.in_doubt_since is not None
+        if token_expires_meanwhile:
+            bot.fake.expire_access_token()
         clock.advance(minutes=5)
         await sender.run_once()
         texts = [m.text for m in bot.fake.messages_for("u1")]
         assert len(texts) == 2 and len(set(texts)) == 2, f"sent twice or lost: {texts}"
+        assert [r.status for r in await outbox_rows(bot)] == ["sent"]
+        assert bot.fake.refresh_calls == int(token_expires_meanwhile)
 
 
 async def until(condition: Callable[[], bool]) -> None:

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.testing.fakezalo import FakeZalo
-from bot.zalo.client import SendResult, TokenRefreshError, ZaloClient
+from bot.zalo.client import AccessTokenRejected, SendResult, TokenRefreshError, ZaloClient
 from bot.zalo.errors import NETWORK_ERROR, TIMEOUT, Disposition
 from bot.zalo.render import render
 from flows.replies import Button, Text
@@ -186,6 +186,12 @@ async def test_sent_since_pages_through_the_conversation_back_to_the_given_time(
 
 
 async def test_sent_since_is_none_when_the_history_cannot_be_read(client: ZaloClient, fake: FakeZalo) -> None:
-    assert await client.sent_since("wrong-token", UID, 0) is None  # -216 in the body
     fake.inject_http_status(502, route="conversation")
     assert await client.sent_since("at-0", UID, 0) is None
+
+
+async def test_sent_since_says_when_the_access_token_was_refused(client: ZaloClient) -> None:
+    """-216 says nothing about the history: a fresh token can still read it (the sender refreshes)."""
+    with pytest.raises(AccessTokenRejected) as refused:
+        await client.sent_since("wrong-token", UID, 0)
+    assert refused.value.code == -216
