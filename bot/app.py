@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import api
 from bot.broadcasts import api as broadcast_api
@@ -28,7 +29,7 @@ from bot.retention import purge_periodically
 from bot.runtime import RUNTIME, Runtime
 from bot.sender import RenderLimits, Sender, history_skew, replies_only
 from bot.services import build_services
-from bot.tokens import TokenManager
+from bot.tokens import RECONNECT, TokenManager
 from bot.webhook import ZaloWebhook
 from bot.worker import DISPATCHED_FAMILIES, Worker
 from bot.zalo.client import ZaloClient
@@ -64,7 +65,13 @@ FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = (lookup_api.add_
 
 def zalo_client(http: aiohttp.ClientSession, z: ZaloConfig) -> ZaloClient:
     return ZaloClient(http, api_base_url=z.api_base_url, oauth_base_url=z.oauth_base_url, app_id=z.app_id,
-                      app_secret=z.app_secret, timeout=z.request_timeout_seconds)
+                      app_secret=z.app_secret, timeout=z.request_timeout_seconds,
+                      refresh_timeout=z.refresh_timeout_seconds)
+
+
+def token_manager(engine: AsyncEngine, client: ZaloClient, metrics: Metrics, z: ZaloConfig) -> TokenManager:
+    return TokenManager(engine, client, metrics, refresh_margin=timedelta(seconds=z.refresh_before_expiry_seconds),
+                        refresh_timeout=timedelta(seconds=z.refresh_timeout_seconds))
 
 
 class StartupError(Exception):
@@ -93,7 +100,7 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     http = aiohttp.ClientSession()
     z = config.zalo
     client = zalo_client(http, z)
-    tokens = TokenManager(engine, client, metrics, refresh_margin=timedelta(seconds=z.refresh_before_expiry_seconds))
+    tokens = token_manager(engine, client, metrics, z)
     if z.access_token and z.refresh_token:
         await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)
     flows = FlowRegistry((*CORE_FLOWS, *extra_flows))
@@ -140,21 +147,28 @@ async def close_runtime(rt: Runtime) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 "ok"; 200 "degraded" while the OA must be reconnected (webhooks are still stored, nothing is
+    sent); 503 when the database cannot be reached."""
     rt = request.app[RUNTIME]
     try:
         async with rt.engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
+        reconnect = await rt.tokens.reconnect_reason()
     except Exception as e:
         return web.json_response({"status": "unavailable", "database": type(e).__name__}, status=503)
+    if reconnect is not None:
+        return web.json_response({"status": "degraded", "zalo": f"{RECONNECT}: {reconnect}"})
     return web.json_response({"status": "ok"})
 
 
 async def metrics_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     gauges: dict[str, float] = {}
+    state: dict[str, float] = {}
     with contextlib.suppress(Exception):  # metrics stay readable while the database is down
         gauges = dict(await run_transaction(rt.engine, queues.queue_depths))
-    return web.Response(text=rt.metrics.render(gauges), content_type="text/plain")
+        state["motcua_zalo_must_reconnect"] = float(await rt.tokens.reconnect_reason() is not None)
+    return web.Response(text=rt.metrics.render(gauges, state), content_type="text/plain")
 
 
 def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True,

@@ -56,6 +56,8 @@ class ZaloConfig(_Section):
     signature_ids: list[Literal["app_id", "oa_id"]] = ["app_id"]
     send_rate_per_second: float = Field(10.0, gt=0)
     request_timeout_seconds: float = Field(10.0, gt=0)
+    # A refresh spends the refresh token whether or not its answer arrives: wait longer for that answer.
+    refresh_timeout_seconds: float = Field(30.0, gt=0)
     refresh_before_expiry_seconds: int = Field(3600, ge=0)
     max_text_chars: int = Field(2000, ge=100)
     max_buttons: int = Field(5, ge=1)

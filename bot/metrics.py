@@ -70,11 +70,14 @@ class Metrics:
         self.outbox = Counter("motcua_outbox_messages_total", "Outbox messages finished, by outcome and reason")
         self.token_refreshes = Counter("motcua_token_refreshes_total", "Zalo token refreshes, by outcome")
 
-    def render(self, gauges: dict[str, float]) -> str:
+    def render(self, gauges: dict[str, float], state: dict[str, float] | None = None) -> str:
+        """`gauges`: queue depths (motcua_queue_<name>); `state`: other gauges, by their full name."""
         lines: list[str] = []
         for metric in (self.events_received, self.events_rejected, self.events_processed,
                        self.processing_latency, self.outbox, self.token_refreshes):
             lines.extend(metric.render())
         for name, value in sorted(gauges.items()):
             lines += [f"# TYPE motcua_queue_{name} gauge", f"motcua_queue_{name} {value:g}"]
+        for name, value in sorted((state or {}).items()):
+            lines += [f"# TYPE {name} gauge", f"{name} {value:g}"]
         return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.tokens import TokenManager, TokenUnavailable
 from bot.zalo.client import AccessTokenRejected, ZaloClient
-from bot.zalo.errors import INTERNAL_ERROR, TIMEOUT, Disposition, describe, night_ban_ends
+from bot.zalo.errors import INTERNAL_ERROR, NO_TOKEN, TIMEOUT, Disposition, describe, night_ban_ends
 from bot.zalo.render import render
 from flows.replies import reply_from_dict
 from storage import queues
@@ -50,7 +50,8 @@ RECORD_LINGER = 0.002
 # How often a sender looks for messages claimed by a sender that died (their lease ended).
 LEASE_CHECK = timedelta(seconds=1)
 # When no access token can be had (Zalo unreachable, or the OA must be reconnected), messages wait this
-# long between tries without spending their attempts: the outage is ours, not the message's.
+# long between tries without spending their attempts: the outage is ours, not the message's. A new pair
+# stored by an admin makes them due at once.
 TOKEN_WAIT = timedelta(minutes=1)
 # Outbox priorities from here up are broadcasts, claimed by their own paced sender (lane).
 BROADCAST_MIN_PRIORITY = 10
@@ -225,7 +226,7 @@ class Sender(PollingLoop):
             try:
                 token = await self._tokens.current()
             except TokenUnavailable as e:  # ours, not the message's: it waits without spending an attempt
-                return _finish(row, "pending", sent, self._clock() + TOKEN_WAIT, -216, str(e), doubt=doubt,
+                return _finish(row, "pending", sent, self._clock() + TOKEN_WAIT, NO_TOKEN, str(e), doubt=doubt,
                                attempts=row.attempts - 1)
             if self._wait_turn is not None:
                 await self._wait_turn()
@@ -245,7 +246,7 @@ class Sender(PollingLoop):
                 try:
                     await self._tokens.refresh(token)
                 except TokenUnavailable as e:
-                    return _finish(row, "pending", sent, self._clock() + TOKEN_WAIT, result.code, str(e),
+                    return _finish(row, "pending", sent, self._clock() + TOKEN_WAIT, NO_TOKEN, str(e),
                                    doubt=doubt, attempts=row.attempts - 1)
                 continue
             if result.disposition in (Disposition.RETRY, Disposition.REFRESH_TOKEN):

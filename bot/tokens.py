@@ -1,10 +1,13 @@
 """The OA's access/refresh token pair, kept in the database.
 
-Zalo refresh tokens are single-use: a refresh spends the old pair. So exactly one refresh runs at a
-time (PostgreSQL: the token row is locked FOR UPDATE for the duration, across processes; SQLite, served
-by one process: an asyncio lock) and the new pair is committed before anyone uses it. A process that
-waited sees the new pair and does not refresh again. A refresh token Zalo refused is not offered again:
-messages wait until an admin stores a new pair.
+Zalo refresh tokens are single-use: a refresh spends the old pair, whether or not its answer arrives. So a
+refresh token is offered to Zalo once, by one process: the offer is committed first (a compare-and-set on
+the pair's generation, so two processes cannot both win it), and the new pair is committed before anyone
+uses it. A process that finds the offer taken waits for the new pair instead of asking again. When the
+outcome of a refresh is unknown (its answer was lost, or the offering process died) or Zalo refused the
+refresh token, nobody retries: the OA "must be reconnected", which /healthz, /metrics and a critical log
+line show, and messages wait (without spending their attempts) until an admin stores a new pair, which
+makes them due again at once.
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import Metrics
 from bot.zalo.client import TokenRefreshError, ZaloClient
+from bot.zalo.errors import NO_TOKEN
 from storage.engine import run_durable_transaction
 from storage.models import ZaloToken
-from storage.queues import insert_ignoring_duplicates
+from storage.queues import insert_ignoring_duplicates, outbox
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 tokens = ZaloToken.__table__
 SAVE_PATIENCE = 120.0  # seconds: how long a refreshed pair's store waits out other writers (SQLite)
+OFFER_POLL = 0.1  # seconds between looks at the stored pair while another process refreshes it
+RECONNECT = "the OA must be reconnected by an admin (`python -m bot tokens set`)"
 
 
 class TokenUnavailable(Exception):
@@ -56,27 +62,34 @@ def mask(token: str) -> str:
 
 class TokenManager:
     def __init__(self, engine: AsyncEngine, client: ZaloClient, metrics: Metrics, *,
-                 refresh_margin: timedelta, clock: Callable[[], datetime] = utcnow) -> None:
+                 refresh_margin: timedelta, refresh_timeout: timedelta = timedelta(seconds=30),
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self._engine = engine
         self._client = client
         self._metrics = metrics
         self._margin = refresh_margin
+        self._refresh_timeout = refresh_timeout  # the client's: an offer older than this has an answer or none
         self._clock = clock
         self._cached: TokenState | None = None
         self._lock = asyncio.Lock()
-        self._rejected_generation: int | None = None  # the stored pair whose refresh token Zalo refused
 
     async def read(self) -> TokenState | None:
         row = await self._row()
         return None if row is None else TokenState(row.access_token, row.refresh_token, row.expires_at,
                                                    row.generation)
 
+    async def reconnect_reason(self) -> str | None:
+        """Why the OA must be reconnected by an admin; None while its tokens can be refreshed."""
+        row = await self._row()
+        return None if row is None else row.reconnect_reason
+
     async def set_pair(self, access_token: str, refresh_token: str, expires_in: timedelta,
                        only_if_missing: bool = False) -> bool:
-        """Store a pair from an admin (CLI) or the configuration's initial pair; returns True if written."""
+        """Store a pair from an admin (CLI) or the configuration's initial pair; returns True if written.
+        Messages that waited for a usable token are due again at once."""
         now = self._clock()
-        values = {"access_token": access_token, "refresh_token": refresh_token,
-                  "expires_at": now + expires_in, "updated_at": now}
+        values = {"access_token": access_token, "refresh_token": refresh_token, "expires_at": now + expires_in,
+                  "updated_at": now, "refresh_offered_at": None, "reconnect_reason": None}
         async with self._engine.begin() as conn:
             if only_if_missing:
                 stmt = insert_ignoring_duplicates(conn, tokens).values(id=1, generation=1, **values)
@@ -87,6 +100,9 @@ class TokenManager:
                 if not result.rowcount:
                     await conn.execute(tokens.insert().values(id=1, generation=1, **values))
                 written = True
+            if written:
+                await conn.execute(update(outbox).where(outbox.c.status == "pending", outbox.c.error_code == NO_TOKEN)
+                                   .values(next_attempt_at=now))
         self._cached = None
         return written
 
@@ -117,36 +133,18 @@ class TokenManager:
     async def refresh(self, stale_access_token: str) -> str:
         """Replace the pair whose access token was `stale_access_token`, unless someone already did.
 
-        PostgreSQL: the token row stays locked (FOR UPDATE) across Zalo's OAuth call, so processes refresh
-        one at a time. SQLite holds no transaction across the call: its one write lock would stop every
-        webhook for as long as Zalo takes (up to the client timeout). One process serves SQLite, and the
-        lock above serialises its refreshes; the new pair is written only if the stored one is still the
-        one refreshed (an admin's `tokens set` meanwhile wins)."""
+        No transaction is held across Zalo's OAuth call (SQLite's one write lock would stop every webhook
+        for as long as Zalo takes); the committed offer keeps other processes from asking too, and the lock
+        below serialises this process's refreshes. The new pair is written only if the stored one is still
+        the one refreshed (an admin's `tokens set` meanwhile wins)."""
         async with self._lock:
-            if self._engine.dialect.name == "postgresql":
-                async with self._engine.begin() as conn:
-                    row = (await conn.execute(select(tokens).where(tokens.c.id == 1).with_for_update())).first()
-                    state = self._fresh_or_none(row, stale_access_token)
-                    if state is not None:
-                        return state.access_token
-                    pair, expires_at = await self._exchange(row)
-                    await conn.execute(self._store(pair, expires_at, row.generation))
-            else:
-                row = await self._row()
-                state = self._fresh_or_none(row, stale_access_token)
-                if state is not None:
-                    return state.access_token
-                pair, expires_at = await self._exchange(row)
-                if not await self._save(pair, expires_at, row.generation):
-                    log.warning("Zalo token pair replaced during a refresh; the refreshed pair is dropped")
-                    self._cached = None
-                    replaced = await self._row()  # not current(): it could refresh, and this lock is held
-                    return str(replaced.access_token)
-            # committed: only now is the new access token handed out
-            self._metrics.token_refreshes.inc(outcome="refreshed")
-            self._cached = TokenState(pair.access_token, pair.refresh_token, expires_at, row.generation + 1)
-            log.info("Zalo token refreshed (generation %s)", row.generation + 1)
-            return pair.access_token
+            row = await self._row()
+            state = self._fresh_or_none(row, stale_access_token)
+            if state is not None:
+                return state.access_token
+            if row.refresh_offered_at is None and await self._offer(row.generation):
+                return await self._exchange(row)
+            return await self._await_other_refresh(row, stale_access_token)
 
     async def _row(self) -> Any:
         async with self._engine.connect() as conn:
@@ -156,29 +154,83 @@ class TokenManager:
         """The stored pair if another refresh already replaced the stale one; None if this one must."""
         if row is None:
             raise TokenUnavailable("no Zalo token pair stored; run `python -m bot tokens set`", True)
-        if row.generation == self._rejected_generation:  # Zalo refused this refresh token; don't ask again
-            raise TokenUnavailable("Zalo rejected the refresh token: the OA must be reconnected by an admin "
-                                   "(`python -m bot tokens set`)", True)
+        if row.reconnect_reason is not None:  # never ask Zalo again with this refresh token
+            raise TokenUnavailable(f"{RECONNECT}: {row.reconnect_reason}", True)
         if row.access_token != stale_access_token and row.expires_at - self._margin > self._clock():
             self._metrics.token_refreshes.inc(outcome="already_done")
             self._cached = TokenState(row.access_token, row.refresh_token, row.expires_at, row.generation)
             return self._cached
         return None
 
-    async def _exchange(self, row: Any) -> tuple[Any, datetime]:
-        """Zalo's new pair for the stored refresh token, and when its access token expires."""
+    async def _offer(self, generation: int) -> bool:
+        """Commit that this process offers the pair's refresh token; False: another process got there first
+        (or an admin replaced the pair)."""
+        try:
+            return await run_durable_transaction(self._engine, _execute_rowcount, update(tokens).where(
+                tokens.c.id == 1, tokens.c.generation == generation, tokens.c.refresh_offered_at.is_(None),
+                tokens.c.reconnect_reason.is_(None)).values(refresh_offered_at=self._clock())) > 0
+        except DBAPIError as e:  # not offered: nothing is spent, a later try may refresh
+            raise TokenUnavailable(f"the token refresh could not be recorded ({type(e).__name__})", False) from e
+
+    async def _exchange(self, row: Any) -> str:
+        """Offer the stored refresh token to Zalo (once) and store the new pair it gives."""
         now = self._clock()
         try:
             pair = await self._client.refresh(row.refresh_token)
         except TokenRefreshError as e:
-            self._metrics.token_refreshes.inc(outcome="retryable" if e.retryable else "rejected")
-            if not e.retryable:
-                self._rejected_generation = row.generation
-                log.critical("Zalo rejected the refresh token (code %s): the OA must be reconnected "
-                             "by an admin (`python -m bot tokens set`)", e.code)
-            raise TokenUnavailable(f"token refresh failed: {e}", not e.retryable) from e
-        return pair, now + timedelta(seconds=pair.expires_in)
+            if not e.reached_zalo:  # the token never left: withdraw the offer, a later try may refresh
+                self._metrics.token_refreshes.inc(outcome="retryable")
+                await self._update_quietly(row.generation, refresh_offered_at=None)
+                raise TokenUnavailable(f"token refresh failed: {e}", False) from e
+            self._metrics.token_refreshes.inc(outcome="unknown" if e.retryable else "rejected")
+            reason = (f"the refresh token was offered but Zalo's answer was lost ({e.message}); it may be spent"
+                      if e.retryable else f"Zalo rejected the refresh token (code {e.code})")
+            raise await self._must_reconnect(row.generation, reason) from e
+        expires_at = now + timedelta(seconds=pair.expires_in)
+        if not await self._save(pair, expires_at, row.generation):
+            log.warning("Zalo token pair replaced during a refresh; the refreshed pair is dropped")
+            self._cached = None
+            replaced = await self._row()  # not current(): it could refresh, and this lock is held
+            return str(replaced.access_token)
+        # committed: only now is the new access token handed out
+        self._metrics.token_refreshes.inc(outcome="refreshed")
+        self._cached = TokenState(pair.access_token, pair.refresh_token, expires_at, row.generation + 1)
+        log.info("Zalo token refreshed (generation %s)", row.generation + 1)
+        return pair.access_token
 
+    async def _await_other_refresh(self, offered: Any, stale_access_token: str) -> str:
+        """Another process offered this refresh token: wait for the pair it stores. An offer older than the
+        refresh timeout plus the store's patience has no answer coming (that process died): its outcome is
+        unknown, so the OA must be reconnected."""
+        deadline = time.monotonic() + self._refresh_timeout.total_seconds() + 5
+        while time.monotonic() < deadline:
+            await asyncio.sleep(OFFER_POLL)
+            row = await self._row()
+            state = self._fresh_or_none(row, stale_access_token)  # raises once the OA must be reconnected
+            if state is not None:
+                return state.access_token
+            if row.generation != offered.generation or row.refresh_offered_at is None:
+                raise TokenUnavailable("a token refresh by another process did not succeed; trying later", False)
+        row = await self._row()
+        if (row is not None and row.generation == offered.generation and row.refresh_offered_at is not None
+                and self._clock() - row.refresh_offered_at > self._refresh_timeout + timedelta(seconds=SAVE_PATIENCE)):
+            raise await self._must_reconnect(row.generation, "a process offered the refresh token and stopped "
+                                                             "before storing the answer; it may be spent")
+        raise TokenUnavailable("a token refresh by another process is taking long; trying later", False)
+
+    async def _must_reconnect(self, generation: int, reason: str) -> TokenUnavailable:
+        """Record that the OA must be reconnected (unless an admin stored a new pair meanwhile)."""
+        await self._update_quietly(generation, reconnect_reason=reason)
+        self._cached = None
+        log.critical("%s: %s", RECONNECT, reason)
+        return TokenUnavailable(f"{RECONNECT}: {reason}", True)
+
+    async def _update_quietly(self, generation: int, **values: Any) -> None:
+        try:
+            await run_durable_transaction(self._engine, _execute_rowcount, update(tokens).where(
+                tokens.c.id == 1, tokens.c.generation == generation).values(**values))
+        except DBAPIError as e:  # the offer stays: its age makes the next look decide
+            log.error("the token state could not be recorded (%s)", type(e).__name__)
     async def _save(self, pair: Any, expires_at: datetime, generation: int) -> bool:
         """SQLite: store the pair Zalo just gave (its old refresh token is spent). Another process's long
         write (a CLI import) is waited out for up to SAVE_PATIENCE, since giving up would lose the only
@@ -190,8 +242,8 @@ class TokenManager:
                                                      self._store(pair, expires_at, generation)) > 0
             except DBAPIError as e:
                 if time.monotonic() >= deadline:
-                    log.critical("the new Zalo token pair could not be stored (%s): the OA must be "
-                                 "reconnected by an admin (`python -m bot tokens set`)", type(e).__name__)
+                    log.critical("the new Zalo token pair could not be stored (%s): %s", type(e).__name__,
+                                 RECONNECT)
                     raise TokenUnavailable("the new token pair could not be stored", True) from e
                 log.warning("storing the new Zalo token pair failed (%s); trying again", type(e).__name__)
                 await asyncio.sleep(1)
@@ -199,7 +251,7 @@ class TokenManager:
     def _store(self, pair: Any, expires_at: datetime, generation: int) -> Any:
         return update(tokens).where(tokens.c.id == 1, tokens.c.generation == generation).values(
             access_token=pair.access_token, refresh_token=pair.refresh_token, expires_at=expires_at,
-            updated_at=self._clock(), generation=generation + 1)
+            updated_at=self._clock(), generation=generation + 1, refresh_offered_at=None, reconnect_reason=None)
 
 
 def _execute_rowcount(conn: Connection, statement: Any) -> int:

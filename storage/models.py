@@ -112,6 +112,12 @@ class ZaloToken(Base):
     expires_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     generation: Mapped[int] = mapped_column(Integer, default=1)
+    # Set (committed) before this pair's refresh token is offered to Zalo, cleared when the new pair is
+    # stored: a refresh token is offered once, by one process.
+    refresh_offered_at: Mapped[datetime | None]
+    # Why the OA must be reconnected by an admin (the refresh token was refused, or spent with its answer
+    # lost); None while refreshing works. A new pair from an admin clears it.
+    reconnect_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class UnansweredMessage(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -249,17 +249,16 @@ async def _followers(config: AppConfig, args: argparse.Namespace) -> int:
     """Followers from before the bot went live sent no follow event: without this they are no audience."""
     import aiohttp
 
-    from bot.app import zalo_client
+    from bot.app import token_manager, zalo_client
     from bot.metrics import Metrics
-    from bot.tokens import TokenManager, TokenUnavailable
+    from bot.tokens import TokenUnavailable
     from storage.engine import run_transaction
     from storage.queues import mark_followers
     from storage.types import utcnow
 
     async with migrated_engine(config) as engine, aiohttp.ClientSession() as http:
         client = zalo_client(http, config.zalo)
-        tokens = TokenManager(engine, client, Metrics(),
-                              refresh_margin=timedelta(seconds=config.zalo.refresh_before_expiry_seconds))
+        tokens = token_manager(engine, client, Metrics(), config.zalo)
         listed = marked = 0
         while True:
             try:

@@ -135,10 +135,11 @@ class FakeZalo:
         """The next `times` requests on `route` wait `seconds` before answering."""
         self._delay_inj.append(_Injection(seconds, times, route=route))
 
-    def inject_late_answer(self, seconds: float, times: int = 1) -> None:
-        """The next `times` sends are accepted (recorded) at once but answered `seconds` later: a client
-        that gives up first cannot know that the message went out."""
-        self._late_inj.append(_Injection(seconds, times, route="send"))
+    def inject_late_answer(self, seconds: float, times: int = 1, route: str = "send") -> None:
+        """The next `times` requests on `route` ("send" or "token") take effect at once (the message is
+        recorded, the refresh token spent and a new pair issued) but are answered `seconds` later: a client
+        that gives up first cannot know what happened."""
+        self._late_inj.append(_Injection(seconds, times, route=route))
 
     def set_user_error(self, user_id: str, code: int | None) -> None:
         """Every send to `user_id` fails with `code` (e.g. -230) until cleared with None."""
@@ -226,6 +227,12 @@ class FakeZalo:
             return web.Response(status=status, text=f"injected HTTP {status}")
         return None
 
+    async def _answer_late(self, route: str) -> None:
+        late = self._take(self._late_inj, route) if self._late_inj else None
+        if late:
+            self.delays_injected += 1
+            await asyncio.sleep(late)
+
     # ---- OpenAPI routes ----------------------------------------------------------------------
 
     def _send_error(self, code: int, message: str) -> web.Response:
@@ -257,10 +264,7 @@ class FakeZalo:
             return self._send_error(code, f"Injected error {code}")
         rec = await self._record(user_id, body, token)
         self.codes[0] += 1
-        late = self._take(self._late_inj, "send") if self._late_inj else None
-        if late:
-            self.delays_injected += 1
-            await asyncio.sleep(late)
+        await self._answer_late("send")
         return _json({"error": 0, "message": "Success",
                       "data": {"message_id": _message_id(rec.seq), "user_id": user_id}})
 
@@ -325,6 +329,7 @@ class FakeZalo:
         self._valid_access.add(access)
         self._valid_refresh.add(refresh)
         self.access_token, self.refresh_token = access, refresh
+        await self._answer_late("token")
         return _json({"access_token": access, "refresh_token": refresh, "expires_in": str(self.expires_in)})
 
     # ---- control routes (for a fake running in another process) ------------------------------
@@ -366,7 +371,7 @@ class FakeZalo:
             elif spec.get("delay_ms") is not None:
                 self.inject_delay(float(spec["delay_ms"]) / 1000, times, route)
             elif spec.get("late_ms") is not None:
-                self.inject_late_answer(float(spec["late_ms"]) / 1000, times)
+                self.inject_late_answer(float(spec["late_ms"]) / 1000, times, route)
             else:
                 raise ValueError("one of code, http_status, delay_ms, late_ms is required")
         except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:

@@ -72,11 +72,12 @@ class TokenRefreshError(Exception):
     Zalo's side; the token manager decides what to do with that.
     """
 
-    def __init__(self, code: int, message: str, retryable: bool) -> None:
+    def __init__(self, code: int, message: str, retryable: bool, reached_zalo: bool = True) -> None:
         super().__init__(f"token refresh failed ({code}): {message}")
         self.code = code
         self.message = message
         self.retryable = retryable
+        self.reached_zalo = reached_zalo  # False only when no connection was made: nothing was spent
 
 
 def _http_disposition(status: int) -> Disposition:
@@ -98,7 +99,7 @@ def _as_int(value: Any) -> int | None:
 
 class ZaloClient:
     def __init__(self, session: aiohttp.ClientSession, *, api_base_url: str, oauth_base_url: str,
-                 app_id: str, app_secret: str, timeout: float = 10.0) -> None:
+                 app_id: str, app_secret: str, timeout: float = 10.0, refresh_timeout: float = 30.0) -> None:
         self._session = session
         self._send_url = api_base_url.rstrip("/") + SEND_PATH
         self._conversation_url = api_base_url.rstrip("/") + CONVERSATION_PATH
@@ -107,6 +108,7 @@ class ZaloClient:
         self._app_id = app_id
         self._app_secret = app_secret
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._refresh_timeout = aiohttp.ClientTimeout(total=refresh_timeout)
 
     async def send(self, access_token: str, body: dict[str, Any]) -> SendResult:
         """POST one consultation message. A timeout is RETRY although the message may have gone out."""
@@ -198,11 +200,13 @@ class ZaloClient:
         try:
             async with self._session.post(self._token_url, data=form,
                                           headers={"secret_key": self._app_secret},
-                                          timeout=self._timeout) as resp:
+                                          timeout=self._refresh_timeout) as resp:
                 status = resp.status
                 raw = await resp.read()
         except TimeoutError:
             raise TokenRefreshError(TIMEOUT, describe(TIMEOUT), retryable=True) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise TokenRefreshError(NETWORK_ERROR, repr(exc), retryable=True, reached_zalo=False) from None
         except aiohttp.ClientError as exc:
             raise TokenRefreshError(NETWORK_ERROR, repr(exc), retryable=True) from None
 

@@ -27,6 +27,7 @@ NETWORK_ERROR = -2  # connection refused/reset, DNS
 TIMEOUT = -3  # no answer within the client timeout (the message may still have been sent)
 BAD_RESPONSE = -4  # HTTP 200 but not a Zalo JSON answer
 INTERNAL_ERROR = -5  # our own delivery code failed before or after the call
+NO_TOKEN = -6  # no usable access token (Zalo unreachable for a refresh, or the OA must be reconnected)
 
 _CODES: dict[int, tuple[Disposition, str]] = {
     0: (Disposition.OK, "Thành công / success"),
@@ -35,6 +36,7 @@ _CODES: dict[int, tuple[Disposition, str]] = {
     TIMEOUT: (Disposition.RETRY, "Hết thời gian chờ / timed out"),
     BAD_RESPONSE: (Disposition.RETRY, "Phản hồi không hợp lệ / malformed response"),
     INTERNAL_ERROR: (Disposition.RETRY, "Lỗi nội bộ khi gửi / internal delivery error"),
+    NO_TOKEN: (Disposition.RETRY, "Chưa có access token dùng được / no usable access token"),
     -32: (Disposition.RETRY, "Vượt giới hạn tần suất / rate limit reached"),
     -216: (Disposition.REFRESH_TOKEN, "Access token không hợp lệ / access token invalid"),
     -220: (Disposition.REFRESH_TOKEN, "Access token hết hạn / access token expired"),

@@ -17,7 +17,7 @@ from tests.processes import free_port, spawn
 pytestmark = pytest.mark.slow
 
 
-def write_config(path: Path, db_url: str, zalo_url: str, port: int) -> None:
+def write_config(path: Path, db_url: str, zalo_url: str, port: int, zalo_extra: str = "") -> None:
     path.write_text(f"""
 log_level = "WARNING"
 [server]
@@ -34,6 +34,7 @@ oauth_base_url = "{zalo_url}"
 access_token = "fake-access-0"
 refresh_token = "fake-refresh-0"
 send_rate_per_second = 5000
+{zalo_extra}
 [worker]
 # On PostgreSQL a dead process's claimed messages wait for their lease to end (other processes may
 # still be alive); a short lease keeps this test quick.
