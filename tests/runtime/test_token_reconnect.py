@@ -36,8 +36,8 @@ async def test_a_refresh_answered_after_the_timeout_stops_two_processes_until_re
     if not db_url.startswith("postgresql"):
         pytest.skip("several service processes share one database on PostgreSQL only")
     events = EventFactory(APP_ID, OA_ID, OA_SECRET)
-    async with spawn("-m", "bot.fakezalo", "--port", "0", "--app-id", APP_ID, "--app-secret", APP_SECRET) as fake, \
-            aiohttp.ClientSession() as http:
+    fake_zalo = ("-m", "bot.testing.fakezalo", "--port", "0", "--app-id", APP_ID, "--app-secret", APP_SECRET)
+    async with spawn(*fake_zalo) as fake, aiohttp.ClientSession() as http:
         zalo_url = (await fake.wait_for_line("FAKEZALO_READY")).split()[-1]
         ports = [free_port(), free_port()]
         configs = [tmp_path / f"config{i}.toml" for i in (1, 2)]
