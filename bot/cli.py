@@ -24,7 +24,7 @@ from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FEATURE_COMMANDS: tuple[str, ...] = ("bot.lookups.cli", "bot.broadcasts.cli")
+FEATURE_COMMANDS: tuple[str, ...] = ("bot.lookups.cli", "bot.broadcasts.cli", "bot.testing.conversations")
 
 
 @dataclass(frozen=True)
