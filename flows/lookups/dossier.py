@@ -26,6 +26,7 @@ from flows.lookups.values import dossier_tail
 from flows.menu import back_button
 from flows.replies import Button, Text
 from flows.text.dossier_code import find_dossier_code
+from flows.text.numbers import digits_in
 from storage.lookups.models import FOUND, MISMATCH, NOT_FOUND
 
 KIND = "dossier"
@@ -72,9 +73,10 @@ async def _on_secret(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Ste
     code = find_dossier_code(msg.text)
     if code is not None:  # the resident corrects the code
         return _ask_secret(ctx, code)
-    if not re.search(r"\d", msg.text):
+    said = digits_in(msg.text)  # "bốn ba hai mốt" → "4321"
+    if not re.search(r"\d", said):
         return None
-    digits = _secret_digits(msg.text)
+    digits = _secret_digits(said)
     if digits is None:
         return Step([Text(ctx.text("dossier_secret_unclear"))], next=conv)
     return await _verify(ctx, conv.data["code"], digits)

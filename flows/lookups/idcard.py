@@ -22,9 +22,10 @@ from flows.lookups.common import (
     stop_command,
     unavailable,
 )
-from flows.lookups.values import find_date, normalise_receipt
+from flows.lookups.values import normalise_receipt
 from flows.menu import back_button
 from flows.replies import Button, Text
+from flows.text.numbers import digits_in, read_date
 from storage.lookups.models import CONSENT, FOUND, MISMATCH, NOT_FOUND
 
 KIND = "id_card"
@@ -70,15 +71,16 @@ async def _decline(ctx: TurnContext, _arg: str) -> Step:
 async def _on_key(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
     if msg.kind != "text":
         return None
-    if not re.search(r"\d", msg.text):
+    said = digits_in(msg.text)  # numbers in words, and digits typed in groups, as one number
+    if not re.search(r"\d", said):
         return None
     # A label before the number ("CCCD: 0491…", "so dinh danh 0491…") must not make it a receipt number:
     # it would be kept in clear in the conversation state.
-    compact = re.sub(r"^\D*", "", re.sub(r"[\s.\-]", "", msg.text))
+    compact = re.sub(r"^\D*", "", re.sub(r"[\s.\-]", "", said))
     if _ID_NUMBER.fullmatch(compact):
         data = {"by": "id", "key": ctx.services.hasher.id_number(compact)}
     else:
-        receipt = normalise_receipt(msg.text.rpartition(":")[2])
+        receipt = normalise_receipt(said.rpartition(":")[2])
         if not 3 <= len(receipt) <= 64:
             return Step([Text(ctx.text("idcard_key_unclear"))], next=conv)
         data = {"by": "receipt", "key": receipt}
@@ -88,9 +90,9 @@ async def _on_key(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step |
 async def _on_birth(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
     if msg.kind != "text":
         return None
-    if not re.search(r"\d", msg.text):
+    born = read_date(msg.text, ctx.now.date())  # digits or words: "mồng năm tháng ba năm tám mươi hai"
+    if born is None and not re.search(r"\d", digits_in(msg.text)):
         return None
-    born = find_date(msg.text)
     if born is None or not 1900 <= born.year <= ctx.now.year:
         return Step([Text(ctx.text("idcard_birth_unclear"))], next=conv)
     hasher, lookups = ctx.services.hasher, ctx.services.lookups
