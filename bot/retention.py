@@ -1,18 +1,12 @@
-"""Keyed hashing of personal values, and the retention purge (a CLI command; the scheduler can call
-`purge_expired` too).
-
-HMAC-SHA256 with a secret key rather than a plain hash: a số định danh, a date of birth or four phone
-digits have so few possible values that an unkeyed hash is reversed by trying them all.
-"""
+"""The retention purge: expired records, audit, messages, broadcast rows and exported files (a CLI
+command, and hourly in the service)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,42 +19,6 @@ from storage.engine import run_transaction
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
-
-
-class KeyedHasher:
-    def __init__(self, key: str) -> None:
-        self._key = key.encode()
-
-    def digest(self, purpose: str, value: str) -> str:
-        # The purpose keeps equal strings of different kinds (a code, a user id) from sharing a hash.
-        return hmac.new(self._key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
-
-    def id_number(self, digits: str) -> str:
-        return self.digest("id", digits)
-
-    def birth_date(self, d: date) -> str:
-        return self.digest("dob", d.isoformat())
-
-    def phone_tail(self, last4: str) -> str:
-        return self.digest("phone4", last4)
-
-    def receipt(self, receipt_no: str) -> str:
-        return self.digest("receipt", receipt_no)
-
-    def dossier_code(self, code: str) -> str:
-        return self.digest("dossier", code)
-
-    def user(self, zalo_user_id: str) -> str:
-        return self.digest("user", zalo_user_id)
-
-    @staticmethod
-    def same(a: str, b: str) -> bool:
-        return hmac.compare_digest(a, b)
-
-
-def hasher_for(config: PrivacyConfig) -> KeyedHasher | None:
-    """None when no key is configured: lookups, imports and the push API then stay off."""
-    return KeyedHasher(config.hash_key) if config.hash_key else None
 
 
 async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime | None = None,

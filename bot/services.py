@@ -1,4 +1,5 @@
-"""What flows may use (through ctx.services): configuration, text understanding and repositories.
+"""What flows may use (through ctx.services, typed by flows.services.FlowServices): settings, text
+understanding and repositories.
 
 `Services` is built once from the configuration; `bind(conn)` gives the per-transaction view whose
 repository calls join the worker's transaction.
@@ -11,17 +12,18 @@ import functools
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.config import AppConfig
-from bot.retention import KeyedHasher, hasher_for
+from bot.broadcasts.config import TopicConfig
+from bot.config import AppConfig, CommuneConfig
+from bot.lookups.config import PrivacyConfig
+from flows.lookups.hashing import KeyedHasher, hasher_for
 from flows.procedures.catalog import Catalog, CatalogError, load_catalog
 from flows.text.lexicon import LexiconError, load_lexicon
 from flows.text.normalize import unaccent
 from flows.text.understand import Understander, Understanding, decide
-from flows.texts import DEFAULT_DIR, FlowConfigError, FlowTexts, load_texts
+from flows.texts import DEFAULT_DIR, FlowConfigError, FlowTexts, MenuEntry, Texts, load_texts
 from storage.broadcasts.households import HouseholdRepo
 from storage.broadcasts.news import NewsRepo
 from storage.lookups.repo import LookupStore
@@ -53,7 +55,7 @@ class Services:
         # The handler asks for the intent and the flow then for the ranking of the same text: one analysis.
         self._understand = functools.lru_cache(maxsize=256)(understander.understand)
         self._stamp = flow_files_stamp(config)
-        self.hasher: KeyedHasher | None = hasher_for(config.privacy)  # None: lookups are off
+        self.hasher: KeyedHasher | None = hasher_for(config.privacy.hash_key)  # None: lookups are off
         self.text_defaults = {
             "commune": config.commune.name,
             "phone": config.commune.office_phone or "bộ phận một cửa",
@@ -100,12 +102,56 @@ class Services:
 
 
 class BoundServices:
+    """`FlowServices` for one turn: the shared services, with repositories on the turn's connection."""
+
     def __init__(self, services: Services, conn: AsyncConnection) -> None:
         self._services = services
         self.conn = conn
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._services, name)
+    @property
+    def commune(self) -> CommuneConfig:
+        return self._services.config.commune
+
+    @property
+    def topics(self) -> list[TopicConfig]:
+        return self._services.config.topics
+
+    @property
+    def lookup_limits(self) -> PrivacyConfig:
+        return self._services.config.privacy
+
+    @property
+    def request_info_image_url(self) -> str:
+        return self._services.config.broadcasts.request_info_image_url
+
+    @property
+    def text_defaults(self) -> dict[str, str]:
+        return self._services.text_defaults
+
+    @property
+    def texts(self) -> Texts:
+        return self._services.texts
+
+    @property
+    def menu(self) -> list[MenuEntry]:
+        return self._services.menu
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._services.catalog
+
+    @property
+    def hasher(self) -> KeyedHasher | None:
+        return self._services.hasher
+
+    def simplify(self, text: str) -> str:
+        return simplify(text)
+
+    def understand(self, text: str) -> Understanding:
+        return self._services.understand(text)
+
+    def decide(self, understanding: Understanding) -> str:
+        return decide(understanding)
 
     @property
     def households(self) -> HouseholdRepo:

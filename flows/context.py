@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from flows.texts import Texts
+from flows.texts import MenuEntry, Texts
+
+if TYPE_CHECKING:
+    from flows.services import FlowServices
 
 
 @dataclass(slots=True)
@@ -23,9 +26,9 @@ class TurnContext:
     zalo_user_id: str
     now: datetime
     texts: Texts
-    services: Any
+    services: FlowServices
     resident: ResidentView
-    menu: list[Any] = field(default_factory=list)
+    menu: list[MenuEntry] = field(default_factory=list)
 
     def text(self, key: str, **values: str) -> str:
         return self.texts.get(key, **{**self.services.text_defaults, **values})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -25,11 +26,11 @@ def _ranges(spec: list[str]) -> list[tuple[time, time]]:
     return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in (r.split("-") for r in spec)]
 
 
-def open_now(hours: dict[int, list[str]], local: datetime) -> bool:
+def open_now(hours: Mapping[int, list[str]], local: datetime) -> bool:
     return any(a <= local.time() < b for a, b in _ranges(hours.get(local.weekday(), [])))
 
 
-def hours_lines(hours: dict[int, list[str]]) -> list[str]:
+def hours_lines(hours: Mapping[int, list[str]]) -> list[str]:
     lines, days = [], sorted(hours)
     i = 0
     while i < len(days):  # group consecutive days with the same hours: "Thứ Hai – Thứ Sáu"

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from bot.retention import KeyedHasher
 from bot.services import simplify
+from flows.lookups.hashing import KeyedHasher
 from flows.lookups.values import (
     clean,
     last_four_digits,

@@ -26,11 +26,11 @@ _NUMBER_LIST = re.compile(r"^[\d\s,;.+&]*(va[\d\s,;.+&]*)*$")
 # --- reading the configuration -----------------------------------------------------------------------
 
 def _thon_choices(ctx: TurnContext) -> list[Any]:
-    return list(ctx.services.config.commune.thon)
+    return list(ctx.services.commune.thon)
 
 
 def _topics(ctx: TurnContext) -> list[Any]:
-    return list(ctx.services.config.topics)
+    return list(ctx.services.topics)
 
 
 def thon_name(ctx: TurnContext, slug: str | None) -> str:
@@ -102,7 +102,7 @@ def _ask_contact(ctx: TurnContext, flow: str) -> Step:
 
 def _request_info(ctx: TurnContext, flow: str) -> Step:
     form = RequestInfo(ctx.text("request_info_title"), ctx.text("request_info_subtitle"),
-                       ctx.services.config.broadcasts.request_info_image_url)
+                       ctx.services.request_info_image_url)
     return Step([form], Conversation(flow, "info"))
 
 

@@ -24,11 +24,11 @@ def _offset(raw: str) -> int:
 
 
 def _category_name(ctx: TurnContext, slug: str) -> str | None:
-    return next((t.name for t in ctx.services.config.topics if t.slug == slug), None)
+    return next((t.name for t in ctx.services.topics if t.slug == slug), None)
 
 
 def local_time(ctx: TurnContext, when: datetime) -> str:
-    return when.astimezone(ZoneInfo(ctx.services.config.commune.timezone)).strftime("%d/%m/%Y %H:%M")
+    return when.astimezone(ZoneInfo(ctx.services.commune.timezone)).strftime("%d/%m/%Y %H:%M")
 
 
 async def _page(ctx: TurnContext, offset: int, category: str | None) -> Step:
@@ -66,7 +66,7 @@ async def _by_category(ctx: TurnContext, arg: str) -> Step:
 
 async def _topics(ctx: TurnContext, _arg: str) -> Step:
     counts = await ctx.services.news.category_counts()
-    buttons = [Button(t.name, payload=payload("news", "cat", t.slug)) for t in ctx.services.config.topics
+    buttons = [Button(t.name, payload=payload("news", "cat", t.slug)) for t in ctx.services.topics
                if counts.get(t.slug)]
     if not buttons:
         return Step([Text(ctx.text("news_empty"), (back_button(ctx),))])

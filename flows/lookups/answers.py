@@ -6,7 +6,7 @@ such as `TurnContext.text` (key, **values) -> str.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flows.base import payload
@@ -18,7 +18,7 @@ TextFn = Callable[..., str]
 FLOW_OF_KIND = {"dossier": "dossier", "id_card": "idcard"}
 
 
-def office_hours(text: TextFn, hours: dict[int, list[str]]) -> str:
+def office_hours(text: TextFn, hours: Mapping[int, list[str]]) -> str:
     return "; ".join(hours_lines(hours)) if hours else text("office_hours_unknown")
 
 

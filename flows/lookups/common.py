@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flows.base import Command, Step
 from flows.context import TurnContext
+from flows.lookups.hashing import KeyedHasher
 from flows.menu import back_button
 from flows.replies import Text
 from storage.lookups.models import LOCKED
@@ -20,28 +21,36 @@ def ready(ctx: TurnContext) -> bool:
     return ctx.services.hasher is not None
 
 
+def hasher(ctx: TurnContext) -> KeyedHasher:
+    """The key's hasher, for flows that checked `ready` on entry (the key cannot go away mid-turn)."""
+    keyed = ctx.services.hasher
+    if keyed is None:
+        raise RuntimeError("lookups need privacy.hash_key: check ready() before hashing")
+    return keyed
+
+
 def unavailable(ctx: TurnContext) -> Step:
     return Step([Text(ctx.text("lookup_unavailable"), (back_button(ctx),))])
 
 
 def _window(ctx: TurnContext) -> timedelta:
-    return timedelta(hours=ctx.services.config.privacy.failure_window_hours)
+    return timedelta(hours=ctx.services.lookup_limits.failure_window_hours)
 
 
 async def audit(ctx: TurnContext, kind: str, outcome: str, key_hash: str | None = None,
                 record_id: int | None = None) -> None:
-    await ctx.services.lookups.audit(zalo_user_id=ctx.zalo_user_id, user_ref=ctx.services.hasher.user(ctx.zalo_user_id),
+    await ctx.services.lookups.audit(zalo_user_id=ctx.zalo_user_id, user_ref=hasher(ctx).user(ctx.zalo_user_id),
                                      kind=kind, outcome=outcome, at=ctx.now, key_hash=key_hash, record_id=record_id)
 
 
 async def attempts_left(ctx: TurnContext) -> int:
-    failures = await ctx.services.lookups.failures_since(ctx.services.hasher.user(ctx.zalo_user_id),
+    failures = await ctx.services.lookups.failures_since(hasher(ctx).user(ctx.zalo_user_id),
                                                          ctx.now - _window(ctx))
-    return max(ctx.services.config.privacy.max_failed_lookups - failures, 0)
+    return max(ctx.services.lookup_limits.max_failed_lookups - failures, 0)
 
 
 def locked_step(ctx: TurnContext) -> Step:
-    limit = str(ctx.services.config.privacy.max_failed_lookups)
+    limit = str(ctx.services.lookup_limits.max_failed_lookups)
     return Step([Text(ctx.text("lookup_locked", max=limit), (back_button(ctx),))])
 
 

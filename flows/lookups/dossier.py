@@ -15,6 +15,7 @@ from flows.lookups.answers import dossier_status, dossier_title, office_hours
 from flows.lookups.common import (
     audit,
     failed,
+    hasher,
     locked_step,
     optin_command,
     ready,
@@ -83,12 +84,12 @@ async def _on_secret(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Ste
 
 
 async def _verify(ctx: TurnContext, code: str, digits: str) -> Step:
-    hasher = ctx.services.hasher
-    key_hash = hasher.dossier_code(code)
+    keyed = hasher(ctx)
+    key_hash = keyed.dossier_code(code)
     if (refused := await refuse_if_locked(ctx, KIND, key_hash)) is not None:
         return refused
     row = await ctx.services.lookups.dossier(code)
-    if row is None or not hasher.same(row.secret_hash, hasher.phone_tail(digits)):
+    if row is None or not keyed.same(row.secret_hash, keyed.phone_tail(digits)):
         left = await failed(ctx, KIND, NOT_FOUND if row is None else MISMATCH, key_hash)
         if left == 0:
             return locked_step(ctx)

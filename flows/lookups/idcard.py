@@ -15,6 +15,7 @@ from flows.lookups.answers import card_ident, card_status
 from flows.lookups.common import (
     audit,
     failed,
+    hasher,
     locked_step,
     optin_command,
     ready,
@@ -33,7 +34,7 @@ _ID_NUMBER = re.compile(r"0\d{11}")
 
 
 def _consent_step(ctx: TurnContext, key: str) -> Step:
-    privacy = ctx.services.config.privacy
+    privacy = ctx.services.lookup_limits
     buttons = (Button(ctx.text("idcard_consent_button"), payload=payload("idcard", "consent")),
                Button(ctx.text("idcard_decline_button"), payload=payload("idcard", "decline")))
     text = ctx.text(key, audit_days=str(privacy.audit_retention_days), record_days=str(privacy.record_retention_days))
@@ -78,7 +79,7 @@ async def _on_key(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step |
     # it would be kept in clear in the conversation state.
     compact = re.sub(r"^\D*", "", re.sub(r"[\s.\-]", "", said))
     if _ID_NUMBER.fullmatch(compact):
-        data = {"by": "id", "key": ctx.services.hasher.id_number(compact)}
+        data = {"by": "id", "key": hasher(ctx).id_number(compact)}
     else:
         receipt = normalise_receipt(said.rpartition(":")[2])
         if not 3 <= len(receipt) <= 64:
@@ -95,17 +96,17 @@ async def _on_birth(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step
         return None
     if born is None or not 1900 <= born.year <= ctx.now.year:
         return Step([Text(ctx.text("idcard_birth_unclear"))], next=conv)
-    hasher, lookups = ctx.services.hasher, ctx.services.lookups
+    keyed, lookups = hasher(ctx), ctx.services.lookups
     by_id = conv.data["by"] == "id"
-    key_hash = conv.data["key"] if by_id else hasher.receipt(conv.data["key"])
+    key_hash = conv.data["key"] if by_id else keyed.receipt(conv.data["key"])
     if (refused := await refuse_if_locked(ctx, KIND, key_hash)) is not None:
         return refused
     if by_id:
         rows = await lookups.cards_by_id_hash(conv.data["key"])
     else:
         rows = [r for r in [await lookups.card_by_receipt(conv.data["key"])] if r is not None]
-    birth_hash = hasher.birth_date(born)
-    row = next((r for r in rows if hasher.same(r.birth_date_hash, birth_hash)), None)
+    birth_hash = keyed.birth_date(born)
+    row = next((r for r in rows if keyed.same(r.birth_date_hash, birth_hash)), None)
     if row is None:
         left = await failed(ctx, KIND, MISMATCH if rows else NOT_FOUND, key_hash)
         if left == 0:

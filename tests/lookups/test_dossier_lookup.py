@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.retention import KeyedHasher
+from flows.lookups.hashing import KeyedHasher
 from storage.lookups.models import LookupAudit
 from storage.types import utcnow
 from tests.kit import BotHarness, Msg, texts

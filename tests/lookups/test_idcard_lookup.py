@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.retention import KeyedHasher
+from flows.lookups.hashing import KeyedHasher
 from storage.lookups.models import IdCardResult
 from storage.models import Resident
 from tests.kit import BotHarness, ResidentChat, texts

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.retention import KeyedHasher, purge_expired
+from bot.retention import purge_expired
+from flows.lookups.hashing import KeyedHasher
 from storage.lookups.models import Dossier, IdCardResult
 from storage.models import InboxEvent, OutboxMessage
 from storage.types import utcnow
