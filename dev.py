@@ -2,7 +2,7 @@
 """Two commands for a fresh machine with only Python and git:
 
     python3 dev.py sandbox   # install into .venv, then run the bot on SQLite with a local fake Zalo
-    python3 dev.py test      # install into .venv, then run ruff and the whole test suite
+    python3 dev.py test      # install into .venv, then run ruff, mypy and the whole test suite
 
 Extra arguments are passed on (to `python -m bot serve` or to pytest). Uses only the standard library.
 """
@@ -53,6 +53,9 @@ def main(argv: list[str]) -> int:
     lint = subprocess.call([str(PYTHON), "-m", "ruff", "check", "."], cwd=ROOT)
     if lint:
         return lint
+    types = subprocess.call([str(PYTHON), "-m", "mypy"], cwd=ROOT)  # what it checks: [tool.mypy] in pyproject.toml
+    if types:
+        return types
     if not os.environ.get("MOTCUA_TEST_POSTGRES_URL"):
         print("note: PostgreSQL variants are skipped; set MOTCUA_TEST_POSTGRES_URL to run them", flush=True)
     return subprocess.call([str(PYTHON), "-m", "pytest", "-q", *rest], cwd=ROOT)

@@ -13,10 +13,11 @@ import gc
 import importlib
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,7 +33,7 @@ class Command:
     name: str
     help: str
     configure: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[AppConfig, argparse.Namespace], Awaitable[int]]
+    run: Callable[[AppConfig, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 class UsageError(Exception):

@@ -133,8 +133,9 @@ class Sender(PollingLoop):
             self._next_lease_check = now + LEASE_CHECK
         claim = functools.partial(queues.claim_outbox, now=now, lease=self._lease, limit=self._batch_size,
                                   include_expired=expired, min_priority=low, max_priority=high)
+        held: dict[int, str] = {}
         if self._hold is None:
-            rows, held = await run_transaction(self._engine, claim), {}
+            rows = await run_transaction(self._engine, claim)
         else:
             rows, held = await self._claim_and_hold(claim, self._hold)
         if not rows:

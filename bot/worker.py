@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.background import PollingLoop
 from bot.dispatcher import Dispatcher, Turn
 from bot.metrics import Metrics
+from bot.services import BoundServices, Services
 from bot.zalo.events import EventError, ZaloEvent, parse_event
 from flows.base import STATE_VERSION, Conversation, Incoming, Step
 from flows.context import ResidentView, TurnContext
@@ -52,7 +53,7 @@ def load_conversation(row: Any) -> Conversation | None:
 
 
 class Worker(PollingLoop):
-    def __init__(self, engine: AsyncEngine, dispatcher: Dispatcher, services: Any, metrics: Metrics, *,
+    def __init__(self, engine: AsyncEngine, dispatcher: Dispatcher, services: Services, metrics: Metrics, *,
                  batch_size: int, on_commit: Callable[[], None], clock: Callable[[], datetime] = utcnow,
                  marks: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
         super().__init__()
@@ -96,7 +97,9 @@ class Worker(PollingLoop):
             by_user: dict[str, list[Any]] = {}
             for ev in events:
                 by_user.setdefault(ev.zalo_user_id, []).append(ev)
-            saved, outbox, finished = [], [], []
+            saved: list[dict[str, Any]] = []
+            outbox: list[dict[str, Any]] = []
+            finished: list[dict[str, Any]] = []
             for user_id, user_events in by_user.items():
                 saved.append(await self._run_resident(conn, services, residents[user_id], user_events,
                                                       outbox, finished, careful))
@@ -108,7 +111,7 @@ class Worker(PollingLoop):
             self._metrics.events_processed.inc(status=row["status"])
         return len(finished)
 
-    async def _run_resident(self, conn: AsyncConnection, services: Any, resident: Any, events: list[Any],
+    async def _run_resident(self, conn: AsyncConnection, services: BoundServices, resident: Any, events: list[Any],
                             outbox: list[dict[str, Any]], finished: list[dict[str, Any]], careful: bool
                             ) -> dict[str, Any]:
         row = {

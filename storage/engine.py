@@ -9,6 +9,7 @@ event loop (storage/sqlite_driver.py). PostgreSQL is the multi-process engine.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -31,7 +32,7 @@ async def run_transaction(engine: AsyncEngine, work: Callable[Concatenate[Connec
     The async API spends a greenlet on every call (connect, begin, each statement, commit, close). At
     about 50 µs each on a small VM, a two-statement transaction cost 500 µs of CPU that way, 250 µs
     here. The driver's I/O still yields to the event loop; `work` itself must not block."""
-    return await greenlet_spawn(_in_transaction, engine.sync_engine, False, work, *args, **kwargs)
+    return await greenlet_spawn(partial(_in_transaction, engine.sync_engine, False, work, *args, **kwargs))
 
 
 async def run_durable_transaction(engine: AsyncEngine, work: Callable[Concatenate[Connection, P], T],
@@ -39,7 +40,7 @@ async def run_durable_transaction(engine: AsyncEngine, work: Callable[Concatenat
     """run_transaction for what must survive a power cut once committed (what Zalo got a 200 for: it
     does not send that event again). SQLite then syncs its WAL at this commit (one fsync, ~0.2 ms on a
     small VM); PostgreSQL commits are durable anyway."""
-    return await greenlet_spawn(_in_transaction, engine.sync_engine, True, work, *args, **kwargs)
+    return await greenlet_spawn(partial(_in_transaction, engine.sync_engine, True, work, *args, **kwargs))
 
 
 def _in_transaction(engine: Engine, durable: bool, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

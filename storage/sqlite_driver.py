@@ -19,7 +19,7 @@ import asyncio
 import collections
 import sqlite3
 import time
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -102,7 +102,7 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
         return None  # the statement's cursor was closed already
 
     async def _statement(self, many: bool, operation: Any, parameters: Any) -> None:
-        adapted = self._adapt_connection
+        adapted = cast("InlineConnection", self._adapt_connection)
         conn = self._connection._conn
         async with adapted._execute_mutex:
             begin, adapted._begin_with_next = adapted._begin_with_next, False

@@ -83,7 +83,7 @@ async def deliver_fallback(engine: AsyncEngine, channel: DeliveryChannel, run_id
         if run is None:
             return Counter()
         announcement = await store.get_announcement(conn, run.announcement_id)
-        if announcement.status == "cancelled" or run.status == "cancelled":
+        if announcement is None or announcement.status == "cancelled" or run.status == "cancelled":
             return Counter()
         unreachable = await store.unreachable_households(conn, store.run_source(run_id), QUOTA_CODES)
         done = await store.delivered_on(conn, run_id, channel.name)
@@ -130,6 +130,8 @@ class FanOut:
             if run is None or run.status != "expanding":
                 return 0
             a = await store.get_announcement(conn, run.announcement_id)
+            if a is None:  # runs reference their announcement (a foreign key): a broken database
+                raise LookupError(f"run {run_id}: announcement {run.announcement_id} does not exist")
             batch = await store.audience_batch(conn, thon=a.thon, topics=a.topics, urgent=a.urgent,
                                                after=run.cursor, limit=self._batch)
         results = await self._zalo.deliver(message_of(a, run_id), [Recipient(r.id, r.zalo_user_id) for r in batch])

@@ -174,7 +174,8 @@ async def terminal_chat(config: AppConfig, user_id: str = "terminal-user") -> No
         update={"server": config.server.model_copy(update={"port": 0})}), background=False)
     client, runtime = sandbox.client, sandbox.runner.app[RUNTIME]
     print("motcua — trò chuyện thử với bot (gõ 'thoat' để thoát; gõ số để bấm nút).", flush=True)
-    seen, buttons = 0, []
+    seen = 0
+    buttons: list[str] = []
     loop = asyncio.get_running_loop()
     try:
         await client.follow(user_id)

@@ -157,7 +157,8 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
     procedures: list[Procedure] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(file.procedure):
-        slug = raw.get("slug") if isinstance(raw.get("slug"), str) else f"#{i + 1}"
+        given = raw.get("slug")
+        slug = given if isinstance(given, str) else f"#{i + 1}"
         if slug in seen:
             problems.append(f"catalog: procedure {slug}: slug: duplicate (also procedure #{seen[slug] + 1})")
         else:
@@ -168,8 +169,9 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
             problems.extend(f"catalog: procedure {slug}: {_loc(err['loc'])}: {err['msg']}" for err in e.errors())
     if problems:
         raise CatalogError(problems)
-    names = {**DEFAULT_FIELD_NAMES, **file.fields}
-    fields = {slug: Field(slug=slug, name=names[slug]) for slug in FIELD_SLUGS}  # type: ignore[arg-type]
+    names = dict(DEFAULT_FIELD_NAMES)
+    names.update(file.fields.items())
+    fields = {slug: Field(slug=slug, name=names[slug]) for slug in FIELD_SLUGS}
     return Catalog(
         procedures=tuple(procedures),
         by_slug={p.slug: p for p in procedures},

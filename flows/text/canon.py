@@ -44,8 +44,8 @@ class Canonicalizer:
         # Multi-word keys are matched after single words are mapped, so map their words too.
         self._multi: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for words, expansion in multi_raw.items():
-            key = tuple(w for word in words for w in single.get(word, (word,)))
-            self._multi.setdefault(key[0], []).append((key, expansion))
+            mapped = tuple(w for word in words for w in single.get(word, (word,)))
+            self._multi.setdefault(mapped[0], []).append((mapped, expansion))
         for options in self._multi.values():
             options.sort(key=lambda kv: -len(kv[0]))
 

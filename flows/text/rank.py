@@ -191,9 +191,9 @@ class Ranker:
                     for part in fixed.split(" "):
                         if part in self.idf and part not in self._alone:
                             q[part] = max(q.get(part, 0.0), sim)
-        for t, w in extra.items():
+        for t, extra_weight in extra.items():
             if t in self.idf:
-                q[t] = max(q.get(t, 0.0), w)
+                q[t] = max(q.get(t, 0.0), extra_weight)
         return q
 
     def rank(self, q: dict[str, float], limit: int = 5) -> list[tuple[str, float]]:

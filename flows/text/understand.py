@@ -217,9 +217,9 @@ class Understander:
         spans = []
         for _, rx in self._fields:
             spans += [m.span() for m in rx.finditer(s)]
-        rx = self._cues.get("procedure_word")
-        if rx is not None:
-            spans += [m.span() for m in rx.finditer(s)]
+        cue = self._cues.get("procedure_word")
+        if cue is not None:
+            spans += [m.span() for m in cue.finditer(s)]
         for a, b in spans:
             s = s[:a] + " " * (b - a) + s[b:]
         rest = s.split()
@@ -236,8 +236,10 @@ class Understander:
         thon = self._find_thon(words, s) if self._thon else None
 
         # Rule-based intents get a fixed confidence: 0.9 for an explicit cue, lower for guesses.
-        def simple(intent: str, confidence: float = 0.9, **kw: str | None) -> Understanding:
-            return Understanding(intent=intent, confidence=confidence, dossier_code=code, thon=thon, **kw)
+        def simple(intent: str, confidence: float = 0.9, *, field: str | None = None,
+                   topic: str | None = None) -> Understanding:
+            return Understanding(intent=intent, confidence=confidence, dossier_code=code, thon=thon, field=field,
+                                 topic=topic)
 
         if self._has("unsubscribe", s):
             return simple("unsubscribe", topic=self._topic(s))
