@@ -195,7 +195,8 @@ async def play(config: AppConfig, conversations: list[dict[str, Any]]) -> list[T
     try:
         for n, c in enumerate(conversations):
             user = f"eval-{n}-{secrets.token_hex(4)}"
-            seen, taps = 0, {}
+            seen = 0
+            taps: dict[str, str] = {}  # button title → its payload, from the last answer
             for i, turn in enumerate(c["turns"]):
                 text = taps.get(turn.get("tap") or "", turn["say"])
                 await client.say(user, text)
