@@ -1,19 +1,27 @@
 """Latency of message understanding, beside a naive rapidfuzz baseline measured in the same run.
 
-    python bench/nlu.py [--dev FILE] [--repeat N]
+    python bench/nlu.py [--dev FILE] [--repeat N] [--against GIT-REF]
 
 Messages: tests/text/data/nlu-fresh.jsonl plus the --dev file when given. Catalogs: the real one, and a
 synthetic one of 1,000 procedures (the real ones plus deterministic Vietnamese-like filler).
 Baseline: `rapidfuzz.process.extractOne` of the normalised message over every procedure's name and
 informal names (WRatio). Prints p50/p99 in microseconds, cold (first pass) and warm (later passes).
+
+--against REF also times the understanding code of an earlier commit (its `flows/` package, with its
+own catalog and lexicon, unpacked from git into a temporary folder and run in a child process) on the
+same messages in the same run, and prints both: the cost of the changes since REF.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,7 +51,7 @@ _TOPICS = ["kinh doanh hộ cá thể", "xây dựng nhà ở", "đất nông ng
            "cây xanh đô thị", "mộ phần gia tộc", "nhà văn hóa thôn", "phòng cháy chữa cháy"]
 _QUALIFIERS = ["lần đầu", "có thời hạn", "tạm thời", "cho hộ gia đình", "cho cá nhân", "cho tổ chức",
                "theo yêu cầu", "tại cấp xã", "trường hợp đặc biệt", "khi thay đổi địa chỉ"]
-_FIELDS = ["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu"]
+_FIELDS = ["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu", "cu-tru"]
 
 
 def synthetic_catalog(real: Catalog, total: int = 1000, seed: int = 20260101) -> Catalog:
@@ -108,16 +116,62 @@ def bench(label: str, catalog: Catalog, messages: Sequence[str], repeat: int) ->
               f"p50 {b50:7.0f} µs  p99 {b99:7.0f} µs | ratio p50 {p50 / b50:4.1f}x  p99 {p99 / b99:4.1f}x")
 
 
+# Run in the child with the earlier commit's flows/ first on sys.path: time its default understander.
+_CHILD = """
+import json, sys, time
+from flows.text.understand import load_default_understander
+messages, repeat = json.load(open(sys.argv[1], encoding="utf-8")), int(sys.argv[2])
+u = load_default_understander()
+def run():
+    out = []
+    for m in messages:
+        t = time.perf_counter(); u.understand(m); out.append((time.perf_counter() - t) * 1e6)
+    return out
+cold = run()
+warm = [x for _ in range(repeat) for x in run()]
+print(json.dumps({"cold": cold, "warm": warm}))
+"""
+
+
+def previous_build(ref: str, messages: Sequence[str], repeat: int) -> dict[str, list[float]]:
+    """Timings of `ref`'s understander on the same messages, measured in a child process."""
+    archive = subprocess.run(["git", "archive", ref, "flows"], cwd=ROOT, check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        data = Path(tmp) / "messages.json"
+        data.write_text(json.dumps(list(messages), ensure_ascii=False), encoding="utf-8")
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(data), str(repeat)], cwd=tmp, check=True,
+                             capture_output=True, text=True, env={"PYTHONPATH": tmp, "PATH": ""}).stdout
+    timings: dict[str, list[float]] = json.loads(out)
+    return timings
+
+
+def compare(ref: str, messages: Sequence[str], repeat: int) -> None:
+    u = Understander(load_catalog(), load_lexicon(), DEFAULT_THON_NAMES)
+    now = {"cold": _time(u.understand, messages)}
+    now["warm"] = [x for _ in range(repeat) for x in _time(u.understand, messages)]
+    before = previous_build(ref, messages, repeat)
+    print(f"this build vs {ref} (real catalogs, {len(messages)} messages):")
+    for name in ("cold", "warm"):
+        (p50, p99), (b50, b99) = _percentiles(now[name]), _percentiles(before[name])
+        print(f"  {name}: this build p50 {p50:7.0f} µs  p99 {p99:7.0f} µs | {ref} p50 {b50:7.0f} µs  p99 {b99:7.0f} µs"
+              f" | ratio p50 {p50 / b50:4.2f}x  p99 {p99 / b99:4.2f}x")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dev", help="extra labelled JSONL file whose texts are added to the messages")
     ap.add_argument("--repeat", type=int, default=5, help="warm passes over the messages")
+    ap.add_argument("--against", metavar="REF", help="also time this earlier commit's understanding code")
     args = ap.parse_args(argv)
     files = [FRESH, *([Path(args.dev)] if args.dev else [])]
     messages = [json.loads(line)["text"] for f in files for line in f.open(encoding="utf-8") if line.strip()]
     real = load_catalog()
     bench("real catalog", real, messages, args.repeat)
     bench("synthetic catalog", synthetic_catalog(real), messages, args.repeat)
+    if args.against:
+        compare(args.against, messages, args.repeat)
     return 0
 
 

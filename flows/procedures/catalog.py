@@ -17,7 +17,7 @@ from flows.tomlfile import read_toml
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "default" / "catalog.toml"
 
-FieldSlug = Literal["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu"]
+FieldSlug = Literal["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu", "cu-tru"]
 FIELD_SLUGS: tuple[str, ...] = get_args(FieldSlug)
 
 # Who actually decides; the card must say so when it is not the People's Committee.
@@ -36,6 +36,7 @@ DEFAULT_FIELD_NAMES: dict[str, str] = {
     "bhxh": "Bảo hiểm xã hội, bảo hiểm y tế",
     "gtvt": "Giao thông vận tải",
     "don-thu": "Kiến nghị, khiếu nại, tố cáo",
+    "cu-tru": "Căn cước, cư trú (Công an phường)",
 }
 
 

@@ -25,6 +25,19 @@ def _unify(word: str) -> str:
     return "quy" if word == "qui" else word
 
 
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def _unify_acc(tok: Token) -> str:
+    """The accented form with the same i/y unification as the plain one (ký → kí)."""
+    return tok.acc[:-1] + tok.acc[-1].translate(_Y_TO_I) if _IY.match(tok.plain) else tok.acc
+
+
+# A canonical word and, when it is the word typed (not an expansion), the accented form as typed,
+# so "mùa" stays distinguishable from "mua" and "hơn" from "hôn"; None for expansions.
+Word = tuple[str, str | None]
+
+
 class Canonicalizer:
     def __init__(self, lex: Lexicon) -> None:
         single: dict[str, tuple[str, ...]] = {}
@@ -40,7 +53,18 @@ class Canonicalizer:
         self._single = single
         self._keep = DEFAULT_KEEP | frozenset(single)
         self._dialect = {fold_word(k): self._plain(v) for k, v in lex.dialect.items()}
-        self._cache: dict[Token, tuple[str, ...]] = {}
+        self._cache: dict[Token, tuple[Word, ...]] = {}
+        # Abbreviations whose meaning depends on the neighbouring words ("chứng thực ck" = chữ ký).
+        self._context: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {}
+        for rule in lex.abbreviation_context:
+            for key in rule.abbr:
+                raw = " ".join(t.raw for t in tokens(key))
+                self._context.setdefault(raw, []).append((
+                    self._plain(rule.means),
+                    tuple(" ".join(self._plain(a)) for a in rule.after),
+                    tuple(" ".join(self._plain(b)) for b in rule.before),
+                ))
+        self._keep |= frozenset(self._context)
         # Multi-word keys are matched after single words are mapped, so map their words too.
         self._multi: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for words, expansion in multi_raw.items():
@@ -53,30 +77,34 @@ class Canonicalizer:
     def _plain(text: str) -> tuple[str, ...]:
         return tuple(_unify(t.plain) for t in tokens(text))
 
-    def _map(self, tok: Token) -> tuple[str, ...]:
+    def _map(self, tok: Token) -> tuple[Word, ...]:
         hit = self._cache.get(tok)
         if hit is None:
             if tok.acc in self._dialect:
-                hit = self._dialect[tok.acc]
+                words = self._dialect[tok.acc]
             elif tok.raw in self._single:
-                hit = self._single[tok.raw]
+                words = self._single[tok.raw]
             elif tok.plain in self._single:
-                hit = self._single[tok.plain]
+                words = self._single[tok.plain]
             elif (m := _NUM_UNIT.match(tok.plain)) and m.group(2) not in ("h",):
-                hit = (m.group(1), *self._single.get(m.group(2), (m.group(2),)))
+                words = (m.group(1), *self._single.get(m.group(2), (m.group(2),)))
             else:
-                hit = (_unify(tok.plain),)
+                word = _unify(tok.plain)
+                acc = _unify_acc(tok) if tok.raw == tok.plain else None
+                words, hit = (word,), ((word, acc),)
+            if hit is None:
+                hit = tuple((w, None) for w in words)
             if len(self._cache) < 100_000:
                 self._cache[tok] = hit
         return hit
 
-    def _phrases(self, words: list[str]) -> list[str]:
-        out: list[str] = []
+    def _phrases(self, words: list[Word]) -> list[Word]:
+        out: list[Word] = []
         i = 0
         while i < len(words):
-            for key, expansion in self._multi.get(words[i], ()):
-                if tuple(words[i : i + len(key)]) == key:
-                    out.extend(expansion)
+            for key, expansion in self._multi.get(words[i][0], ()):
+                if tuple(w for w, _ in words[i : i + len(key)]) == key:
+                    out.extend((w, None) for w in expansion)
                     i += len(key)
                     break
             else:
@@ -84,21 +112,46 @@ class Canonicalizer:
                 i += 1
         return out
 
+    def _in_context(self, toks: list[Token], mapped: list[tuple[Word, ...]]) -> None:
+        """Give context-dependent abbreviations the meaning their neighbours call for, in place."""
+        for i, tok in enumerate(toks):
+            rules = self._context.get(tok.raw)
+            if not rules:
+                continue
+            before = " " + " ".join(w for ws in mapped[:i] for w, _ in ws)
+            after = " ".join(w for ws in mapped[i + 1 :] for w, _ in ws) + " "
+            for means, prev, nxt in rules:
+                if any(before.endswith(" " + p) for p in prev) or any(after.startswith(n + " ") for n in nxt):
+                    mapped[i] = tuple((w, None) for w in means)
+                    break
+
+    def words_acc(self, text: str) -> list[Word]:
+        """Canonical tokens of one clause with the accented forms typed (see `Word`)."""
+        toks = tokens(text, self._keep)
+        mapped = [self._map(tok) for tok in toks]
+        if self._context:
+            self._in_context(toks, mapped)
+        flat = [w for ws in mapped for w in ws]
+        return self._phrases(flat) if self._multi else flat
+
     def words(self, text: str) -> list[str]:
         """Canonical tokens of one clause (no breaks)."""
-        mapped = [w for tok in tokens(text, self._keep) for w in self._map(tok)]
-        return self._phrases(mapped) if self._multi else mapped
+        return [w for w, _ in self.words_acc(text)]
+
+    def canon_acc(self, text: str) -> list[Word]:
+        """Canonical tokens of a message with their typed accented forms, BREAK between clauses."""
+        out: list[Word] = []
+        for clause in _CLAUSES.split(text):
+            ws = self.words_acc(clause)
+            if ws:
+                if out:
+                    out.append((BREAK, None))
+                out.extend(ws)
+        return out
 
     def canon(self, text: str) -> list[str]:
         """Canonical tokens of a message, with BREAK between clauses."""
-        out: list[str] = []
-        for clause in _CLAUSES.split(text):
-            ws = self.words(clause)
-            if ws:
-                if out:
-                    out.append(BREAK)
-                out.extend(ws)
-        return out
+        return [w for w, _ in self.canon_acc(text)]
 
 
 def joined(words: Iterable[str]) -> str:

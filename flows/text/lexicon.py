@@ -48,9 +48,21 @@ class AgeBand(BaseModel):
     weight: float = 1.0
 
 
+class AbbreviationInContext(BaseModel):
+    """An abbreviation that means something else next to certain words: "ck" is "chồng" alone but
+    "chữ ký" after "chứng thực". `after`: words just before it; `before`: words just after it."""
+
+    model_config = ConfigDict(extra="forbid")
+    abbr: list[str]
+    means: str
+    after: list[str] = []
+    before: list[str] = []
+
+
 class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
     abbreviations: dict[str, str] = {}
+    abbreviation_context: list[AbbreviationInContext] = []
     english: dict[str, str] = {}
     dialect: dict[str, str] = {}  # matched only when written with accents
     dialect_plain: dict[str, str] = {}

@@ -72,6 +72,53 @@ def spelling_variants(word: str) -> tuple[str, ...]:
     return tuple(v for v in dict.fromkeys(out) if v != word and is_syllable(v))
 
 
+# Syllables closed by a stop consonant carry only the sắc or nặng tone; "thưc", "khòng" are typos.
+_STOP_FINAL = re.compile(r"(?:c|ch|p|t)$")
+_STOP_TONES = frozenset({"\u0301", "\u0323"})
+
+
+def marked(acc: str) -> bool:
+    """True when a word carries a diacritic (tone, vowel mark or đ)."""
+    return not acc.isascii()
+
+
+@lru_cache(maxsize=65536)
+def accent_valid(acc: str) -> bool:
+    """False for an accented word no Vietnamese syllable is spelt like: a stop final without sắc/nặng."""
+    nfd = unicodedata.normalize("NFD", acc)
+    tones = [ch for ch in nfd if ch in _TONES]
+    raw = "".join(ch for ch in nfd if not unicodedata.combining(ch)).replace("đ", "d")
+    if len(tones) > 1:
+        return False
+    return not (_STOP_FINAL.search(raw) and not (tones and tones[0] in _STOP_TONES))
+
+
+def _letters(acc: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """Letters as (base, vowel mark or đ) and the tone mark of one accented word."""
+    letters: list[list[str]] = []
+    tone = ""
+    for ch in unicodedata.normalize("NFD", acc):
+        if ch in _TONES:
+            tone = ch
+        elif unicodedata.combining(ch) and letters:
+            letters[-1][1] += ch
+        elif ch == "đ":
+            letters.append(["d", "đ"])
+        else:
+            letters.append([ch, ""])
+    return tuple((b, m) for b, m in letters), tone
+
+
+@lru_cache(maxsize=65536)
+def could_be(typed: str, word: str) -> bool:
+    """True when `typed` is `word` with some marks left out ("tư" could be "tử", "mua" could be
+    "mùa"), False when it carries a mark `word` does not have ("mùa" is not "mua", "hơn" not "hôn")."""
+    (lt, tt), (lw, tw) = _letters(typed), _letters(word)
+    if len(lt) != len(lw) or (tt and tt != tw):
+        return False
+    return all(bt == bw and (not mt or mt == mw) for (bt, mt), (bw, mw) in zip(lt, lw, strict=True))
+
+
 def unaccent(text: str) -> str:
     """Vietnamese without tone or vowel marks (đ → d), case kept: "Đăng ký" → "Dang ky"."""
     nfd = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +33,7 @@ STRONG = 0.62  # a procedure question even when other cue words appear
 VERY_STRONG = 0.85  # beats even explicit contact words ("số điện thoại")
 CARD = 0.70  # show the card directly…
 CARD_RATIO = 0.85  # …when the runner-up's raw score is at most this share of the top one
+CONTEXT_WEIGHT = 0.5  # a clause of a long message that does not ask ("con tôi 18 tuổi, …")
 
 _CODE = re.compile(
     r"(?<![\w.])((?:[A-Za-z0-9]+\s*\.\s*)*[A-Za-z0-9]+)\s*(?:[-–—]\s*|\s+)(\d{6})\s*(?:[-–—]\s*|\s+)(\d{4})(?!\d)"
@@ -48,6 +50,7 @@ class Understanding:
     dossier_code: str | None = None
     thon: str | None = None
     topic: str | None = None
+    named: bool = False  # the message contains the top procedure's name or informal name whole
 
 
 def decide(u: Understanding) -> Literal["card", "suggest", "none"]:
@@ -55,6 +58,8 @@ def decide(u: Understanding) -> Literal["card", "suggest", "none"]:
     if u.intent != "procedure" or not u.procedures:
         return "none"
     top = u.procedures[0][1]
+    if u.named and top >= PLAUSIBLE:
+        return "card"  # the resident typed the procedure's own name (or the bot's example)
     second = u.procedures[1][1] if len(u.procedures) > 1 else 0.0
     # Scores are 1 - exp(-raw/scale); compare raw scores, which do not saturate near 1.
     ratio = math.log1p(-min(second, 1 - 1e-12)) / math.log1p(-min(top, 1 - 1e-12)) if top > 0 else 1.0
@@ -143,21 +148,66 @@ class Understander:
         rx = self._cues.get(name)
         return rx is not None and rx.search(s) is not None
 
-    def _expand(self, words: list[str], s: str) -> tuple[list[str], dict[str, float]]:
-        """Apply situations and age bands: words to drop from matched spans, terms to add."""
+    @staticmethod
+    def _layout(words: list[str]) -> tuple[list[int], list[int]]:
+        """Where each word starts in `joined(words)`, and which clause it belongs to."""
         starts: list[int] = []
-        pos = 1
+        clause_of: list[int] = []
+        pos, clause = 1, 0
         for w in words:
             starts.append(pos)
-            pos += len(w) + 1
-        clause_of = []
-        clause = 0
-        for w in words:
             clause_of.append(clause)
+            pos += len(w) + 1
             if w == BREAK:
                 clause += 1
+        return starts, clause_of
+
+    def _clause_weights(
+        self, words: list[str], s: str, starts: list[int], clause_of: list[int]
+    ) -> list[float] | None:
+        """How much each word counts: in a message of several clauses, the ones that ask count fully
+        and the others (context: an age, a past event) less; so does a purpose ("… để làm thừa kế")
+        up to the end of its clause or the question that follows it. None when all count the same."""
+        if not clause_of:
+            return None
+
+        def index(pos: int) -> int:
+            return min(bisect_left(starts, pos), len(starts) - 1)
+
+        weights: list[float] | None = None
+        ask = self._cues.get("ask")
+        asks = [index(m.start()) for m in ask.finditer(s)] if ask is not None else []
+        asking = {clause_of[i] for i in asks}
+        # Only when the question itself names something: "…, cần làm giấy tờ gì?" leans on its context.
+        says = any(
+            t in self.ranker.idf
+            for i, w in enumerate(words)
+            if clause_of[i] in asking
+            for t in self.ranker.terms(words[i : i + 2])
+        )
+        if clause_of[-1] > 0 and asking and len(asking) <= clause_of[-1] and says:
+            weights = [1.0 if c in asking else CONTEXT_WEIGHT for c in clause_of]
+        purpose = self._cues.get("purpose")
+        for m in purpose.finditer(s) if purpose is not None else ():
+            first = index(m.start())
+            clause = clause_of[first]
+            end = min([i for i in asks if i > first and clause_of[i] == clause], default=len(starts))
+            weights = weights or [1.0] * len(starts)
+            for i in range(first, end):
+                if clause_of[i] != clause:
+                    break
+                weights[i] = min(weights[i], CONTEXT_WEIGHT)
+        return weights
+
+    def _expand(
+        self, words: list[str], s: str, weights: list[float] | None = None
+    ) -> tuple[list[int], dict[str, float], list[tuple[int, int]]]:
+        """Apply situations and age bands: the indices of the words kept (matched spans lose their
+        `drop` words), the terms to add, and the spans the situations matched in `s`."""
+        starts, clause_of = self._layout(words)
         dropped: set[int] = set()
         extra: dict[str, float] = {}
+        spans: list[tuple[int, int]] = []
 
         def add(ws: tuple[str, ...], weight: float) -> None:
             for t in self.ranker.terms(ws):
@@ -165,27 +215,46 @@ class Understander:
 
         for sit in self._situations:
             for m in sit.when.finditer(s):
-                first = next((i for i, st in enumerate(starts) if st >= m.start()), len(words))
-                span = [i for i in range(first, len(words)) if starts[i] < m.end()]
+                span = range(bisect_left(starts, m.start()), bisect_left(starts, m.end()))
                 if sit.unless is not None and span:
                     c = clause_of[span[0]]
                     same = [i for i, cc in enumerate(clause_of) if cc == c]
                     lo, hi = starts[same[0]], starts[same[-1]] + len(words[same[-1]])
                     if sit.unless.search(s, lo - 1, hi + 1):
                         continue
-                add(sit.add, sit.weight)
+                spans.append(m.span())
+                clause_weight = weights[span[0]] if weights and span else 1.0
+                add(sit.add, sit.weight * clause_weight)
                 dropped.update(i for i in span if words[i] in sit.drop)
         for m in _AGE.finditer(s):
             age = 0 if m.group(2) else int(m.group(1))
+            i = bisect_left(starts, m.start())
+            clause_weight = weights[i] if weights and i < len(words) else 1.0
             for lo, hi, ws, weight in self._ages:
                 if lo <= age <= hi:
-                    add(ws, weight)
-        kept = [w for i, w in enumerate(words) if i not in dropped]
-        return kept, extra
+                    add(ws, weight * clause_weight)
+        kept = [i for i in range(len(words)) if i not in dropped]
+        return kept, extra, spans
 
-    def _rank(self, words: list[str], s: str) -> list[tuple[str, float]]:
-        kept, extra = self._expand(words, s)
-        return self.ranker.rank(self.ranker.query(kept, extra))
+    def _rank(
+        self, words: list[str], s: str, accents: list[str | None] | None = None
+    ) -> tuple[list[tuple[str, float]], list[tuple[int, int]], str | None]:
+        """Ranked procedures, the spans of `s` that situations matched, and the procedure whose name
+        the message contains whole (once misspellings are repaired), if any."""
+        starts, clause_of = self._layout(words)
+        weights = self._clause_weights(words, s, starts, clause_of)
+        kept, extra, spans = self._expand(words, s, weights)
+        query_words = [words[i] for i in kept]
+        fixed: dict[int, str] = {}
+        q = self.ranker.query(
+            query_words,
+            extra,
+            [accents[i] for i in kept] if accents is not None else None,
+            [weights[i] for i in kept] if weights is not None else None,
+            fixed,
+        )
+        named = self.ranker.named([fixed.get(i, w) for i, w in enumerate(query_words)])
+        return self.ranker.rank(q), spans, named
 
     def _field(self, s: str) -> str | None:
         best: tuple[int, str] | None = None
@@ -223,15 +292,27 @@ class Understander:
         for a, b in spans:
             s = s[:a] + " " * (b - a) + s[b:]
         rest = s.split()
-        ranked = self._rank(rest, joined(rest))
+        ranked, _, _ = self._rank(rest, joined(rest))
         content = [w for w in rest if w != BREAK and not self.ranker.ignorable(w)]
         return content, ranked[0][1] if ranked else 0.0
 
     # ---- the rules -----------------------------------------------------------------------------
 
     def understand(self, text: str) -> Understanding:
+        """The intent rules, in order of precedence (each is tested in tests/test_understand.py):
+
+        1. explicit commands: unsubscribe, a dossier code, handoff;
+        2. status questions with a status subject (a căn cước, a dossier): lookups — a status cue
+           inside a situation the message describes ("chưa có vợ") is not a status question;
+        3. subscribe; Wednesday;
+        4. browse ("danh sách / tất cả thủ tục …") unless one procedure is clearly named;
+        5. contact details; "what can you do" (capabilities) unless a procedure is clearly named;
+        6. news and out of scope against a weak procedure match;
+        7. a procedure; then greetings and guesses.
+        """
         code = find_dossier_code(text)
-        words = self.canon.canon(text)
+        typed = self.canon.canon_acc(text)
+        words = [w for w, _ in typed]
         s = joined(words)
         thon = self._find_thon(words, s) if self._thon else None
 
@@ -248,14 +329,23 @@ class Understander:
         if self._has("handoff", s):
             return simple("handoff")
 
-        ranked = self._rank(words, s)
+        ranked, spans, named = self._rank(words, s, [a for _, a in typed])
         top = ranked[0][1] if ranked else 0.0
         strong = top >= STRONG
 
-        status = self._has("status", s)
+        # A cue inside a situation the message describes belongs to it: "chưa có vợ" asks no status,
+        # "báo phường ở đâu" asks where to report, not the ward's address.
+        own = s
+        for a, b in spans:
+            own = own[:a] + " " * (b - a) + own[b:]
+        status = self._has("status", own)
         if self._has("id_card", s) and (status or top < STRONG):
             return simple("id_card_lookup")
-        if self._has("dossier_check", s) or (self._has("dossier", s) and status) or self._has("status_strong", s):
+        if (
+            self._has("dossier_check", s)
+            or (self._has("dossier", s) and status)
+            or self._has("status_strong", own)
+        ):
             return simple("dossier_lookup")
         if self._has("subscribe", s) or (self._has("subscribe_weak", s) and not strong):
             return simple("subscribe", topic=self._topic(s))
@@ -272,18 +362,23 @@ class Understander:
             # without one, only a message that is nothing but a field name counts.
             if (browse and best < VERY_STRONG) or (field and not rest and best < PLAUSIBLE):
                 return simple("browse", field=field)
-        if self._has("contact_strong", s) and top < VERY_STRONG:
+        if self._has("contact_strong", own) and top < VERY_STRONG:
             return simple("contact")
+        if self._has("capabilities", s) and top < VERY_STRONG:
+            return simple("greeting")
+        if top < CARD and self._has("greeting", s) and not self._has("ask", s):
+            return simple("greeting")  # "chào phường, chúc cán bộ…": no question, no clear need
+        if top < CARD and self._has("out_of_scope", s):
+            return simple("out_of_scope", confidence=1.0 - top)
         if not strong:
-            if self._has("contact_subject", s) and self._has("contact_ask", s):
+            if self._has("contact_subject", own) and self._has("contact_ask", own):
                 return simple("contact")
             if self._has("news", s):
                 return simple("news", topic=self._topic(s))
-            if self._has("out_of_scope", s):
-                return simple("out_of_scope", confidence=1.0 - top)
         if top >= PLAUSIBLE:
             return Understanding(
-                intent="procedure", procedures=tuple(ranked), confidence=top, dossier_code=code, thon=thon
+                intent="procedure", procedures=tuple(ranked), confidence=top, dossier_code=code, thon=thon,
+                named=named == ranked[0][0],
             )
         if self._has("greeting", s):
             return simple("greeting")

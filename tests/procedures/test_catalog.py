@@ -32,6 +32,11 @@ FACTS_SHEET_SLUGS = {
     "gtvt/su-dung-tam-thoi-long-duong-he-pho", "don-thu/kien-nghi-phan-anh", "don-thu/khieu-nai-lan-dau",
     "don-thu/to-cao", "don-thu/tiep-cong-dan",
 }
+# Procedures residents ask the commune about but the police decide (not in the facts sheet).
+POLICE_SLUGS = {
+    "cu-tru/cap-doi-cap-lai-can-cuoc", "cu-tru/dang-ky-thuong-tru", "cu-tru/dang-ky-tam-tru",
+    "cu-tru/thong-bao-luu-tru", "cu-tru/xac-nhan-thong-tin-cu-tru",
+}
 
 VALID = '''
 [[procedure]]
@@ -61,8 +66,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_every_facts_sheet_procedure_is_in_the_catalog(catalog) -> None:
     assert len(FACTS_SHEET_SLUGS) == 35
-    assert set(catalog.by_slug) == FACTS_SHEET_SLUGS
-    assert len(catalog.procedures) == 35
+    assert set(catalog.by_slug) == FACTS_SHEET_SLUGS | POLICE_SLUGS
+    assert len(catalog.procedures) == 40
 
 
 def test_default_path_points_into_flows_default() -> None:
@@ -71,8 +76,8 @@ def test_default_path_points_into_flows_default() -> None:
     assert DEFAULT_CATALOG_PATH.is_file()
 
 
-def test_six_fields_with_display_names(catalog) -> None:
-    assert set(catalog.fields) == set(FIELD_SLUGS) and len(FIELD_SLUGS) == 6
+def test_seven_fields_with_display_names(catalog) -> None:
+    assert set(catalog.fields) == set(FIELD_SLUGS) and len(FIELD_SLUGS) == 7
     assert catalog.fields["ho-tich"].name == "Hộ tịch"
     assert {p.field for p in catalog.procedures} == set(FIELD_SLUGS)
     assert all(p.slug.startswith(p.field + "/") for p in catalog.procedures)
@@ -171,3 +176,14 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
         load_catalog(tmp_path / "none.toml")
     with pytest.raises(CatalogError, match="not valid TOML"):
         load_catalog(write(tmp_path, "[[procedure]\n"))
+
+
+def test_police_procedures_say_who_decides_and_cite_sources(catalog) -> None:
+    for slug in POLICE_SLUGS:
+        p = catalog.by_slug[slug]
+        assert p.handled_by == "cong_an" and p.field == "cu-tru", slug
+        assert "Công an phường" in p.where and "không phải UBND" in p.where, slug
+        assert p.sources and not p.verified and p.unverified, slug  # figures not all confirmed
+    guests = catalog.by_slug["cu-tru/thong-bao-luu-tru"]
+    assert "23 giờ" in guests.time_text and guests.fee_amount == 0
+    assert catalog.by_slug["cu-tru/cap-doi-cap-lai-can-cuoc"].working_days == 7

@@ -109,10 +109,21 @@ def test_fresh_set_meets_targets(u: Understander, capsys: pytest.CaptureFixture[
     assert min(s["by_style"].values()) >= 0.85, s["by_style"]
 
 
-@pytest.mark.skipif(not os.environ.get("MOTCUA_DEV_SET"), reason="set MOTCUA_DEV_SET to the labelled dev set")
-def test_dev_set_meets_targets(u: Understander, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(os.environ["MOTCUA_DEV_SET"], u) == 0
+# The labelled dev sets beside the repository (CI sets the variables when the shared folder is there):
+# MOTCUA_DEV_SET the main one; MOTCUA_DEV_SET_HARD the weak styles (dialect, long, accented,
+# abbreviations) written by people who never saw the lexicon.
+@pytest.mark.parametrize(
+    ("variable", "intent", "procedure", "style"),
+    [("MOTCUA_DEV_SET", 0.97, 0.97, 0.90), ("MOTCUA_DEV_SET_HARD", 0.92, 0.88, 0.0)],
+)
+def test_dev_sets_meet_targets(
+    u: Understander, capsys: pytest.CaptureFixture[str], variable: str, intent: float, procedure: float, style: float
+) -> None:
+    path = os.environ.get(variable)
+    if not path:
+        pytest.skip(f"set {variable} to the labelled dev set")
+    assert main(path, u) == 0
     s = summary(capsys.readouterr().out)
-    assert s["intent_accuracy"] >= 0.97
-    assert s["procedure_accuracy"] >= 0.97
-    assert min(s["by_style"].values()) >= 0.90, s["by_style"]
+    assert s["intent_accuracy"] >= intent
+    assert s["procedure_accuracy"] >= procedure
+    assert min(s["by_style"].values()) >= style, s["by_style"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.text.normalize import fold, is_syllable, normalize, spelling_variants, tokens
+from flows.text.normalize import accent_valid, could_be, fold, is_syllable, normalize, spelling_variants, tokens
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,28 @@ def test_spelling_variants() -> None:
 def test_empty_and_symbols() -> None:
     assert normalize("") == ""
     assert normalize("🙂🙂 ... !!") == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "word", "same"),
+    [
+        ("tư", "tử", True),  # a tone left out: could still be the word
+        ("mua", "mùa", True),  # no marks at all: could be anything spelt so
+        ("mùa", "mua", False),  # a tone the word does not have
+        ("hơn", "hôn", False),  # another vowel mark
+        ("dang", "đăng", True),
+        ("đang", "dang", False),
+        ("thế", "thẻ", False),
+        ("kêt", "kết", True),
+    ],
+)
+def test_could_be(typed: str, word: str, same: bool) -> None:
+    assert could_be(typed, word) is same
+
+
+@pytest.mark.parametrize(
+    ("word", "valid"),
+    [("thực", True), ("thưc", False), ("kết", True), ("kềt", False), ("sách", True), ("hôn", True), ("hóa", True)],
+)
+def test_accent_valid(word: str, valid: bool) -> None:
+    assert accent_valid(word) is valid
