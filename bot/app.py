@@ -16,13 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import api
-from bot.broadcasts import api as broadcast_api
-from bot.broadcasts.service import build_broadcasting
 from bot.config import AppConfig, ZaloConfig
 from bot.conversations_first import ConversationsFirst
 from bot.dispatcher import Dispatcher, default_middlewares
+from bot.feature import Background, RuntimeParts
+from bot.features import FEATURES
 from bot.inbox import InboxWriter
-from bot.lookups import api as lookup_api
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.retention import purge_periodically
@@ -34,15 +33,6 @@ from bot.webhook import ZaloWebhook
 from bot.worker import DISPATCHED_FAMILIES, Worker
 from bot.zalo.client import ZaloClient
 from flows.base import Flow
-from flows.broadcasts.households import ONBOARD_FLOW, SETTINGS_FLOW
-from flows.broadcasts.news import NEWS_FLOW
-from flows.handoff import HANDOFF
-from flows.info import INFO
-from flows.lookups.dossier import DOSSIER
-from flows.lookups.idcard import IDCARD
-from flows.menu import MENU
-from flows.privacy import PRIVACY
-from flows.procedures.flow import PROCEDURES
 from flows.registry import FlowRegistry
 from storage import queues
 from storage.engine import create_engine, is_sqlite, run_transaction
@@ -51,16 +41,11 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-CORE_FLOWS: tuple[Flow, ...] = (
-    MENU, HANDOFF, PROCEDURES, INFO, DOSSIER, IDCARD, PRIVACY, ONBOARD_FLOW, SETTINGS_FLOW, NEWS_FLOW,
-)
 INITIAL_TOKEN_LIFETIME = timedelta(hours=2)  # unknown for a configured pair: assume short, refresh early
 TOKEN_CHECK_SECONDS = 600.0
 FLOW_CONFIG_CHECK_SECONDS = 5.0
 RETENTION_CHECK_SECONDS = 3600.0
 WEBHOOK = web.AppKey("webhook", ZaloWebhook)
-# Each feature's HTTP routes (e.g. /api/v1/...): a function adding them to the application.
-FEATURE_ROUTES: tuple[Callable[[web.Application], None], ...] = (lookup_api.add_routes, broadcast_api.add_routes)
 
 
 def zalo_client(http: aiohttp.ClientSession, z: ZaloConfig) -> ZaloClient:
@@ -103,7 +88,8 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     tokens = token_manager(engine, client, metrics, z)
     if z.access_token and z.refresh_token:
         await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)
-    flows = FlowRegistry((*CORE_FLOWS, *extra_flows))
+    flows = FlowRegistry((*(flow for f in FEATURES for flow in f.flows), *extra_flows),
+                         {intent: command for f in FEATURES for intent, command in f.intents.items()})
     conversations = ConversationsFirst()
     w = config.worker
     sender = Sender(engine, client, tokens, RateLimiter(z.send_rate_per_second), metrics,
@@ -121,10 +107,10 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
         worker.wake()
 
     inbox = InboxWriter(engine, on_commit=stored, timeout=config.server.store_timeout_seconds)
-    broadcasting = build_broadcasting(config, engine, client, tokens, metrics, http, services, clock,
-                                      conversations)
+    parts = RuntimeParts(config, engine, client, tokens, metrics, http, services, clock, conversations)
+    feature_work: dict[str, Background] = {f.name: f.background(parts) for f in FEATURES if f.background is not None}
     rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,
-                 broadcasting=broadcasting, conversations=conversations, clock=clock)
+                 background=feature_work, conversations=conversations, clock=clock)
     inbox.start()
     if background:
         rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),
@@ -133,7 +119,7 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
                      asyncio.create_task(services.watch_flow_config(FLOW_CONFIG_CHECK_SECONDS), name="flow-config"),
                      asyncio.create_task(purge_periodically(engine, config.privacy, Path(config.broadcasts.csv_dir),
                                                             RETENTION_CHECK_SECONDS), name="retention"),
-                     *broadcasting.start(w.poll_interval_seconds)]
+                     *(task for work in feature_work.values() for task in work.start(w.poll_interval_seconds))]
     return rt
 
 
@@ -194,6 +180,7 @@ def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), backgroun
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app[api.CONFIG] = config
-    for add_routes in FEATURE_ROUTES:
-        add_routes(app)
+    for feature in FEATURES:
+        if feature.add_routes is not None:
+            feature.add_routes(app)
     return app

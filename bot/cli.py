@@ -1,7 +1,6 @@
 """Command line: `python -m bot <command>`. Exit codes: 0 ok, 1 failed, 2 bad input or configuration.
 
-Core commands live here; a feature adds its own by listing a module in FEATURE_COMMANDS that exposes
-`COMMANDS: list[Command]`.
+Core commands live here; each feature declares its own (`Feature.commands`, listed in bot/features.py).
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import importlib
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -25,7 +23,6 @@ from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FEATURE_COMMANDS: tuple[str, ...] = ("bot.lookups.cli", "bot.broadcasts.cli", "bot.testing.conversations")
 
 
 @dataclass(frozen=True)
@@ -210,8 +207,13 @@ CORE_COMMANDS = [
 
 def all_commands() -> list[Command]:
     commands = list(CORE_COMMANDS)
-    for module in FEATURE_COMMANDS:
-        commands += importlib.import_module(module).COMMANDS
+    # Imported here: the features' command modules import Command and the helpers from this one.
+    from bot.features import FEATURES
+    from bot.testing.conversations import COMMANDS as EVALUATION_COMMANDS
+
+    for feature in FEATURES:
+        commands += feature.commands
+    commands += EVALUATION_COMMANDS
     return commands
 
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import AppConfig
 from bot.conversations_first import ConversationsFirst
+from bot.feature import Background
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
 from bot.sender import Sender
@@ -40,24 +41,31 @@ class Runtime:
     tokens: TokenManager
     http: aiohttp.ClientSession
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    broadcasting: Broadcasting | None = None  # scheduler, fan-out and the paced broadcast sender
+    background: dict[str, Background] = field(default_factory=dict)  # each feature's, by feature name
     conversations: ConversationsFirst = field(default_factory=ConversationsFirst)  # residents-first gate
     clock: Callable[[], datetime] = utcnow
 
     async def drain(self, max_passes: int = 1000) -> None:
-        """Process every pending event and deliver every due message (tests and the terminal chat); with
-        broadcasting, also fire due announcements and deliver them."""
+        """Process every pending event and deliver every due message (tests and the terminal chat), and
+        run the features' background work (e.g. fire due announcements and deliver them) until idle."""
         for _ in range(max_passes):
             work = await self.worker.run_once() + await self.sender.run_once()
-            if self.broadcasting is not None:
-                work += await self.broadcasting.run_once()
+            for feature_work in self.background.values():
+                work += await feature_work.run_once()
             if not work:
                 return
         raise RuntimeError("queues did not drain")
 
-    def wake_broadcasts(self) -> None:
-        if self.broadcasting is not None:
-            self.broadcasting.loop.wake()
+    def wake(self, feature: str) -> None:
+        """New work for a feature's background loop (e.g. an announcement created through the API)."""
+        work = self.background.get(feature)
+        if work is not None:
+            work.wake()
+
+    @property
+    def broadcasting(self) -> Broadcasting | None:
+        """The broadcasts feature's scheduler, fan-out and sender, for tests that drive them step by step."""
+        return cast("Broadcasting | None", self.background.get("broadcasts"))
 
 
 RUNTIME = web.AppKey("runtime", Runtime)

@@ -13,21 +13,8 @@ from flows.text.dossier_code import find_dossier_code
 # Words that always bring the main menu back, whatever the conversation state (normalised text).
 MENU_WORDS = frozenset({"menu", "menu chinh", "bat dau", "start", "bot", "quay lai", "ve menu", "tro ve"})
 
-DOSSIER_COMMAND = "#dossier:start"
-# Which command answers each understood intent; the argument is the resident's own text.
-INTENT_COMMANDS = {
-    "procedure": "#proc:ask",
-    "browse": "#proc:browse",
-    "wednesday_info": "#info:wednesday",
-    "contact": "#info:contact",
-    "dossier_lookup": DOSSIER_COMMAND,
-    "id_card_lookup": "#idcard:start",
-    "news": "#news:latest",
-    "subscribe": "#subscribe:start",
-    "unsubscribe": "#subscribe:stop",
-    "handoff": "#handoff:start",
-    "greeting": "#menu:show",
-}
+# A dossier code typed anywhere in a message is a dossier lookup, whatever else the message says.
+DOSSIER_INTENT = "dossier_lookup"
 
 
 async def handle_text(
@@ -50,10 +37,11 @@ async def handle_text(
 
 
 async def answer_free_text(ctx: TurnContext, flows: FlowRegistry, text: str) -> Step:
-    if find_dossier_code(text) is not None:  # a dossier code typed anywhere in a message
-        return await run_command(ctx, flows, DOSSIER_COMMAND, text)
+    dossier_command = flows.intent_command(DOSSIER_INTENT)
+    if dossier_command is not None and find_dossier_code(text) is not None:
+        return await run_command(ctx, flows, dossier_command, text)
     understanding = ctx.services.understand(text)
-    command = INTENT_COMMANDS.get(understanding.intent) if understanding is not None else None
+    command = flows.intent_command(understanding.intent) if understanding is not None else None
     if command is None:
         await ctx.services.record_unanswered(text)
         return menu_step(ctx, lead=ctx.text("fallback"))
@@ -61,7 +49,8 @@ async def answer_free_text(ctx: TurnContext, flows: FlowRegistry, text: str) -> 
 
 
 async def run_command(ctx: TurnContext, flows: FlowRegistry, payload_text: str, arg: str) -> Step:
-    """Run a button payload or an intent's command; features not built yet say so honestly."""
+    """Run a button payload or an intent's command. A payload no flow answers (a menu entry an admin
+    added for something the service does not have) gets an honest "not available" instead of silence."""
     command = flows.command(payload_text)
     if command is not None:
         parsed = parse_payload(payload_text)

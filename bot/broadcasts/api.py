@@ -50,7 +50,7 @@ async def post_announcement(request: web.Request) -> web.Response:
     spec = await read_json(request, announcements.AnnouncementIn)
     rt = request.app[RUNTIME]
     result = await _call(announcements.create(rt.engine, rt.config, spec, rt.clock()))
-    rt.wake_broadcasts()
+    rt.wake("broadcasts")
     return web.json_response({"ok": True, **result}, status=201)
 
 
@@ -65,7 +65,7 @@ async def approve_announcement(request: web.Request) -> web.Response:
     body = await read_json(request, announcements.ApprovalIn)
     rt = request.app[RUNTIME]
     result = await _call(announcements.approve(rt.engine, rt.config, _id(request), body.approved_by, rt.clock()))
-    rt.wake_broadcasts()
+    rt.wake("broadcasts")
     return web.json_response({"ok": True, **result})
 
 

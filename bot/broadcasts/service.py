@@ -68,9 +68,13 @@ class Broadcasting:
     async def run_once(self) -> int:
         return await self.loop.run_once() + await self.sender.run_once()
 
-    def start(self, worker_poll_interval: float) -> list[asyncio.Task[Any]]:
+    def start(self, poll_interval_seconds: float) -> list[asyncio.Task[Any]]:
+        """The broadcaster polls at its own pace; the sender at the service's, like the reply sender."""
         return [asyncio.create_task(self.loop.run_forever(self.poll_interval), name="broadcaster"),
-                asyncio.create_task(self.sender.run_forever(worker_poll_interval), name="broadcast-sender")]
+                asyncio.create_task(self.sender.run_forever(poll_interval_seconds), name="broadcast-sender")]
+
+    def wake(self) -> None:
+        self.loop.wake()
 
 
 def other_channels(config: AppConfig, services: Services, http: aiohttp.ClientSession,
