@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import api
 from bot.config import AppConfig, ZaloConfig
+from bot.console.app import add_console
+from bot.console.pages import ConsolePages
 from bot.conversations_first import ConversationsFirst
 from bot.dispatcher import Dispatcher, default_middlewares
 from bot.feature import Background, RuntimeParts
@@ -46,6 +48,11 @@ TOKEN_CHECK_SECONDS = 600.0
 FLOW_CONFIG_CHECK_SECONDS = 5.0
 RETENTION_CHECK_SECONDS = 3600.0
 WEBHOOK = web.AppKey("webhook", ZaloWebhook)
+
+
+def console_pages() -> list[ConsolePages]:
+    """Each feature's console pages and dashboard panels, mounted in the console's frame."""
+    return [f.console for f in FEATURES if f.console is not None]
 
 
 def zalo_client(http: aiohttp.ClientSession, z: ZaloConfig) -> ZaloClient:
@@ -183,4 +190,6 @@ def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), backgroun
     for feature in FEATURES:
         if feature.add_routes is not None:
             feature.add_routes(app)
+    if config.console.enabled:
+        add_console(app, config, console_pages())
     return app

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.broadcasts.config import DEFAULT_TOPICS, BroadcastsConfig, Topics
+from bot.console.config import ConsoleConfig
 from bot.lookups.config import ImportsConfig, PrivacyConfig
 
 ENV_PREFIX = "MOTCUA_"
@@ -151,6 +152,7 @@ class AppConfig(_Section):
     broadcasts: BroadcastsConfig = BroadcastsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     imports: ImportsConfig = ImportsConfig()
+    console: ConsoleConfig = ConsoleConfig()
     log_level: str = "INFO"
 
 

@@ -2,7 +2,7 @@
 
 A feature is a package in each layer it needs (`flows/<name>/`, `storage/<name>/`, `bot/<name>/`) and a
 `Feature` in `bot/<name>/feature.py`; listing it in `bot/features.py` wires it in: its flows and the
-intents they answer, its HTTP routes, CLI commands and background work. Its configuration sections and
+intents they answer, its HTTP routes, console pages, CLI commands and background work. Its configuration sections and
 tables are declared here too; they are defined statically (`bot.config.AppConfig`, `storage.schema`) so
 that type checking and migrations see them, and a test holds the declarations and definitions together.
 """
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import Command
 from bot.config import AppConfig
+from bot.console.pages import ConsolePages
 from bot.conversations_first import ConversationsFirst
 from bot.metrics import Metrics
 from bot.services import Services
@@ -60,6 +61,7 @@ class Feature:
     # Understood intent → the command (button payload) that answers it; the argument is the resident's text.
     intents: Mapping[str, str] = field(default_factory=dict)
     add_routes: Callable[[web.Application], None] | None = None
+    console: ConsolePages | None = None  # its pages and dashboard panels in the staff console
     commands: tuple[Command, ...] = ()
     background: Callable[[RuntimeParts], Background] | None = None
     config_sections: tuple[str, ...] = ()  # its fields of AppConfig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.broadcasts.feature import BROADCASTS
+from bot.console.feature import CONSOLE
 from bot.feature import Feature
 from bot.lookups.feature import LOOKUPS
 from bot.procedures.feature import PROCEDURES
@@ -24,4 +25,5 @@ FEATURES: tuple[Feature, ...] = (
     PROCEDURES,
     LOOKUPS,
     BROADCASTS,
+    CONSOLE,
 )

@@ -14,8 +14,9 @@ FORBIDDEN = {
     "flows": ("aiohttp",),
     "handlers": ("aiohttp",),
 }
-# Sub-packages every feature may use: the Zalo client, the test doubles, text understanding.
-SHARED = {"zalo", "testing", "text"}
+# Sub-packages every feature may use: the Zalo client, the test doubles, text understanding, and the staff
+# console's frame (sign-in, roles, CSRF, audit, page rendering), in which each feature serves its own pages.
+SHARED = {"zalo", "testing", "text", "console"}
 
 
 def module_name(path: Path) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.broadcasts.scheduler import cron_trigger, date_trigger, first_run
 from bot.config import AppConfig
+from bot.errors import InvalidInput, NotFound
 from bot.zalo.errors import Disposition, classify, describe
 from storage.broadcasts import announcements as store
 
@@ -23,18 +24,6 @@ PAST_TOLERANCE = timedelta(minutes=5)  # a send time this little in the past mea
 REPORT_UNREACHABLE_LIMIT = 500
 REPORT_RUNS = 10
 _URL = re.compile(r"^https?://\S+$")
-
-
-class InvalidInput(Exception):
-    """Bad input; one line per problem, each naming the field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-class NotFound(Exception):
-    pass
 
 
 def job_id(announcement_id: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.broadcasts import api, cli
+from bot.broadcasts import api, cli, pages
 from bot.broadcasts.service import Broadcasting, build_broadcasting
 from bot.feature import Feature, RuntimeParts
 from flows.broadcasts.households import ONBOARD_FLOW, SETTINGS_FLOW
@@ -28,6 +28,7 @@ BROADCASTS = Feature(
     flows=(ONBOARD_FLOW, SETTINGS_FLOW, NEWS_FLOW),
     intents={"news": "#news:latest", "subscribe": "#subscribe:start", "unsubscribe": "#subscribe:stop"},
     add_routes=api.add_routes,
+    console=pages.PAGES,
     commands=tuple(cli.COMMANDS),
     background=start,
     config_sections=("topics", "broadcasts"),

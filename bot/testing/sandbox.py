@@ -18,11 +18,12 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import AppConfig
-from bot.runtime import RUNTIME
+from bot.runtime import RUNTIME, Runtime
 from bot.testing.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
 
 PAGE = Path(__file__).with_name("sandbox.html")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.sqlite3"
+DEMO_ADMIN = ("admin", "motcua-sandbox")  # the sandbox's own database only; printed at start
 SANDBOX_ZALO = {
     "app_id": "sandbox-app", "oa_id": "sandbox-oa", "oa_secret_key": "sandbox-oa-secret",
     "app_secret": "sandbox-app-secret", "access_token": "sandbox-access-0", "refresh_token": "sandbox-refresh-0",
@@ -46,7 +47,25 @@ def sandbox_config(config: AppConfig, fake_url: str) -> AppConfig:
     zalo = config.zalo.model_copy(update={**SANDBOX_ZALO, "api_base_url": fake_url, "oauth_base_url": fake_url,
                                           "signature_ids": ["app_id"], "send_rate_per_second": 50.0})
     database = config.database.model_copy(update={"url": sandbox_database(config.database.url)})
-    return config.model_copy(update={"zalo": zalo, "database": database})
+    # The demo admin signs in with a password alone: a newcomer needs no authenticator app to look around.
+    console = config.console.model_copy(update={"require_totp_for": []})
+    return config.model_copy(update={"zalo": zalo, "database": database, "console": console})
+
+
+async def ensure_demo_admin(runtime: Runtime) -> None:
+    from bot.console import users
+    from bot.console.passwords import Passwords
+    from bot.console.users import InvalidInput
+
+    passwords = Passwords(1)
+    try:
+        name, password = DEMO_ADMIN
+        spec = users.UserIn(name=name, roles=["admin"])
+        await users.add(runtime.engine, runtime.config, passwords, spec, password, runtime.clock(), "sandbox")
+    except InvalidInput:
+        pass  # made by an earlier sandbox run
+    finally:
+        passwords.close()
 
 
 async def start_fake_zalo() -> FakeZaloServer:
@@ -163,6 +182,8 @@ async def start_sandbox(config: AppConfig, background: bool = True) -> RunningSa
         await runner.cleanup()
         await fake_server.close()
         raise
+    if cfg.console.enabled:
+        await ensure_demo_admin(app[RUNTIME])
     port = runner.addresses[0][1] if runner.addresses else cfg.server.port
     base = f"http://{cfg.server.host}:{port}"
     client.webhook_url = f"{base}/webhook/zalo"

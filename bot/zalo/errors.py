@@ -58,6 +58,10 @@ _VN = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no DST; avoids a tzda
 NIGHT_BAN_END_HOUR = 6
 
 
+def codes_of(disposition: Disposition) -> tuple[int, ...]:
+    return tuple(code for code, (d, _) in _CODES.items() if d is disposition)
+
+
 def classify(code: int) -> Disposition:
     """Disposition for a Zalo error code; any unknown non-zero code is PERMANENT."""
     entry = _CODES.get(code)

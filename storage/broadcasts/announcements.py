@@ -73,6 +73,22 @@ async def set_announcement(conn: AsyncConnection, announcement_id: int, **values
     await conn.execute(update(announcements).where(announcements.c.id == announcement_id).values(**values))
 
 
+async def next_sends(conn: AsyncConnection, now: datetime, until: datetime) -> list[Any]:
+    """Announcements due to be sent between now and `until`, soonest first."""
+    q = (select(jobs.c.next_run_at, announcements.c.id, announcements.c.title, announcements.c.thon,
+                announcements.c.urgent)
+         .join(announcements, and_(jobs.c.kind == "announcement", jobs.c.ref_id == announcements.c.id))
+         .where(jobs.c.next_run_at >= now, jobs.c.next_run_at < until).order_by(jobs.c.next_run_at))
+    return list((await conn.execute(q)).all())
+
+
+async def handoffs_waiting_in(conn: AsyncConnection, now: datetime, thon: Sequence[str]) -> int:
+    """Residents of these thôn who asked for a member of staff and are waiting."""
+    q = (select(func.count()).select_from(residents.join(households, households.c.resident_id == residents.c.id))
+         .where(residents.c.handoff_until > now, households.c.thon_slug.in_(list(thon))))
+    return int((await conn.execute(q)).scalar_one())
+
+
 # --- scheduled jobs ----------------------------------------------------------------------------------
 
 async def put_job(conn: AsyncConnection, job_id: str, kind: str, ref_id: int, trigger: dict[str, Any],

@@ -167,3 +167,9 @@ class LookupStore:
                 outbox.c.status.in_(FINISHED_STATUSES)))).rowcount or 0,
         }
         return counts
+
+
+async def last_import_times(conn: AsyncConnection) -> dict[str, datetime | None]:
+    """When dossier and căn cước records were last written (by an import or the API)."""
+    return {"dossiers": (await conn.execute(select(func.max(dossiers.c.updated_at)))).scalar_one(),
+            "id_cards": (await conn.execute(select(func.max(cards.c.updated_at)))).scalar_one()}

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import build_config
-from bot.testing.sandbox import RunningSandbox, start_sandbox
+from bot.testing.sandbox import DEMO_ADMIN, RunningSandbox, start_sandbox
+from tests.console.kit import StaffClient
 from tests.databases import SqliteDatabases
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,3 +73,14 @@ async def test_sandbox_page_chats_with_the_bot(sandbox: RunningSandbox) -> None:
             await expect(answer).to_be_visible(timeout=TIMEOUT_MS)
         finally:
             await browser.close()
+
+
+async def test_demo_admin_signs_in_to_the_console_beside_the_sandbox(sandbox: RunningSandbox) -> None:
+    """A newcomer can act as resident and staff at once: the sandbox makes a demo admin."""
+    async with StaffClient(sandbox.base_url) as staff:
+        assert (await staff.get("/console")).location == "/console/"
+        page = await staff.login(*DEMO_ADMIN)
+        assert page.status == 302 and page.location == "/console/"  # no authenticator needed in the sandbox
+        assert (await staff.get("/console/audit")).status == 200
+        async with staff.http.get(staff.url("/sandbox")) as resp:
+            assert resp.status == 200

@@ -1,14 +1,14 @@
 """the staff console: users, sessions, login attempts, and the append-only audit log
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
