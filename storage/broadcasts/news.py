@@ -17,9 +17,13 @@ async def add_article(conn: AsyncConnection, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
+async def update_article(conn: AsyncConnection, article_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(news.update().where(news.c.id == article_id).values(**values))
+
+
 async def latest(conn: AsyncConnection, *, offset: int, limit: int, category: str | None = None) -> list[Any]:
     """One page of articles (newest first) plus one extra row that tells whether more exist."""
-    q = select(news.c.id, news.c.title, news.c.summary, news.c.image_url, news.c.published_at)
+    q = select(news.c.id, news.c.title, news.c.summary, news.c.image_url, news.c.published_at, news.c.category)
     if category is not None:
         q = q.where(news.c.category == category)
     q = q.order_by(news.c.published_at.desc(), news.c.id.desc()).offset(offset).limit(limit + 1)
