@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.broadcasts import news
+from bot.broadcasts import announcement_pages, news
+from bot.broadcasts.announcement_pages import visible
 from bot.broadcasts.announcements import InvalidInput, NotFound
 from bot.console import audit
 from bot.console.pages import ConsolePages, Panel, Route
@@ -70,7 +71,7 @@ async def _form(request: web.Request, values: dict[str, Any], *, article: int | 
 
 
 async def new_form(request: web.Request) -> web.StreamResponse:
-    return await _form(request, {"category": ""}, article=None)
+    return await _form(request, dict.fromkeys(FIELDS, ""), article=None)
 
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
@@ -114,11 +115,6 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 
 
-def visible(row: Any, scope: frozenset[str] | None) -> bool:
-    """An announcement a member may see: everything, or for a thôn team those reaching its thôn."""
-    return scope is None or not row.thon or bool(scope & set(row.thon))
-
-
 async def dashboard_panel(request: web.Request, staff: Staff) -> dict[str, Any] | None:
     now, scope = now_of(request), staff.scope
     async with engine_of(request).connect() as conn:
@@ -131,6 +127,7 @@ async def dashboard_panel(request: web.Request, staff: Staff) -> dict[str, Any] 
 
 PAGES = ConsolePages(
     routes=(
+        *announcement_pages.ROUTES,
         Route("GET", "/news", news_list, "news.view"),
         Route("GET", "/news/new", new_form, "news.edit"),
         Route("POST", "/news/new", save, "news.edit"),

@@ -196,9 +196,13 @@ async def audience_batch(conn: AsyncConnection, *, thon: Sequence[str], topics: 
     Followers only. Non-urgent: not unsubscribed (a follower without a household profile counts as
     subscribed) and, when topics are given, subscribed to one of them. Urgent ignores both.
     """
-    q = (select(residents.c.id, residents.c.zalo_user_id)
-         .select_from(residents.outerjoin(households, households.c.resident_id == residents.c.id))
-         .where(residents.c.is_follower.is_(True), residents.c.id > after))
+    q = _audience(select(residents.c.id, residents.c.zalo_user_id), thon=thon, topics=topics, urgent=urgent)
+    return list((await conn.execute(q.where(residents.c.id > after).order_by(residents.c.id).limit(limit))).all())
+
+
+def _audience(q: Any, *, thon: Sequence[str], topics: Sequence[str], urgent: bool) -> Any:
+    q = (q.select_from(residents.outerjoin(households, households.c.resident_id == residents.c.id))
+         .where(residents.c.is_follower.is_(True)))
     if thon:
         q = q.where(households.c.thon_slug.in_(list(thon)))
     if not urgent:
@@ -206,7 +210,41 @@ async def audience_batch(conn: AsyncConnection, *, thon: Sequence[str], topics: 
         if topics:
             q = q.where(exists().where(household_topics.c.resident_id == residents.c.id,
                                        household_topics.c.topic.in_(list(topics))))
-    return list((await conn.execute(q.order_by(residents.c.id).limit(limit))).all())
+    return q
+
+
+def _last_broadcast_unreachable() -> Any:
+    """The household's latest broadcast message was one Zalo could not deliver (and none got through since)."""
+    later = outbox.alias("later")
+    return exists().where(
+        outbox.c.zalo_user_id == residents.c.zalo_user_id, outbox.c.source.startswith(SOURCE_PREFIX),
+        outbox.c.status == "unreachable",
+        ~exists().where(later.c.zalo_user_id == outbox.c.zalo_user_id, later.c.id > outbox.c.id,
+                        later.c.source.startswith(SOURCE_PREFIX), later.c.status == "sent"))
+
+
+async def audience_preview(conn: AsyncConnection, *, thon: Sequence[str], topics: Sequence[str],
+                           urgent: bool) -> dict[str, Any]:
+    """Who an announcement would reach, per thôn and per topic, before it is sent: the audience, the
+    households left out because they unsubscribed, and those Zalo could not reach last time."""
+    slug = households.c.thon_slug
+    audience = _audience(select(slug, func.count(), func.count().filter(_last_broadcast_unreachable())),
+                         thon=thon, topics=topics, urgent=urgent).group_by(slug)
+    per_thon = {s: {"audience": n, "unreachable": u, "unsubscribed": 0}
+                for s, n, u in (await conn.execute(audience)).all()}
+    if not urgent:
+        joined = residents.join(households, households.c.resident_id == residents.c.id)
+        q = (select(slug, func.count()).select_from(joined)
+             .where(residents.c.is_follower.is_(True), households.c.subscribed.is_(False)).group_by(slug))
+        if thon:
+            q = q.where(slug.in_(list(thon)))
+        for s, n in (await conn.execute(q)).all():
+            per_thon.setdefault(s, {"audience": 0, "unreachable": 0, "unsubscribed": 0})["unsubscribed"] = n
+    per_topic = {}
+    for topic in ([] if urgent else topics):
+        q = _audience(select(func.count()), thon=thon, topics=[topic], urgent=False)
+        per_topic[topic] = int((await conn.execute(q)).scalar_one())
+    return {"per_thon": per_thon, "per_topic": per_topic}
 
 
 async def cancelled_runs(conn: AsyncConnection, run_ids: Iterable[int]) -> set[int]:

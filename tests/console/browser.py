@@ -10,27 +10,12 @@ from typing import Any
 
 import pytest
 
+from tests.browser import TIMEOUT_MS
 from tests.console.kit import PASSWORD
-from tests.runtime.test_sandbox_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium_executable
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Any]:
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Chromium found: install the Debian chromium package")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 class Tab:
@@ -47,6 +32,9 @@ class Tab:
         await self.page.fill("#name", name)
         await self.page.fill("#password", password)
         await self.page.click("button[type=submit]")
+
+    async def logout(self) -> None:
+        await self.page.click("header form button")  # Đăng xuất
 
     async def shot(self, label: str) -> None:
         """A screenshot to look at, and the phone-size rule: the page never scrolls sideways."""

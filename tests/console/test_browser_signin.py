@@ -9,7 +9,8 @@ import pyotp
 import pytest
 
 from tests.broadcasts.kit import Clock
-from tests.console.browser import SIZES, chromium, tab
+from tests.browser import chromium
+from tests.console.browser import SIZES, tab
 from tests.console.kit import add_staff
 from tests.kit import BotHarness
 
@@ -57,5 +58,5 @@ async def test_sign_in_lockout_and_totp(db_url: str, size: dict[str, int]) -> No
             log = await t.text("#audit")
             assert "user.totp_enrolled" in log and "login.locked" in log
             await t.shot("audit")
-            await t.page.click("header form button")  # Đăng xuất
+            await t.logout()
             assert t.page.url.endswith("/console/login")

@@ -16,7 +16,7 @@ async def test_write_preview_publish_and_edit_news(db_url: str) -> None:
     async with BotHarness.start(db_url, clock=Clock(), console=NO_TOTP) as bot, StaffClient(bot) as editor:
         await add_staff(bot, "lan", "editor")
         await editor.login("lan")
-        await editor.get("/console/news/new")
+        assert (await editor.get("/console/news/new")).status == 200
         bad = await editor.post("/console/news/new", {**ARTICLE, "title": "", "category": "bong-da",
                                                      "link": "ftp://x", "action": "save"})
         assert bad.status == 422

@@ -6,27 +6,15 @@ is installed. The sandbox runs in this test's event loop on a free port with its
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.config import build_config
 from bot.testing.sandbox import DEMO_ADMIN, RunningSandbox, start_sandbox
+from tests.browser import TIMEOUT_MS, chromium
 from tests.console.kit import StaffClient
 from tests.databases import SqliteDatabases
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 15_000  # generous for a loaded CI machine; each wait returns as soon as the text shows
-
-
-def chromium_executable() -> str | None:
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
 
 
 @pytest.fixture
@@ -45,34 +33,27 @@ async def sandbox(sqlite_databases: SqliteDatabases) -> AsyncIterator[RunningSan
 
 @pytest.mark.browser
 async def test_sandbox_page_chats_with_the_bot(sandbox: RunningSandbox) -> None:
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Chromium found: install the Debian chromium package")
-    from playwright.async_api import async_playwright, expect
+    async with chromium() as browser:
+        from playwright.async_api import expect
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            await page.goto(f"{sandbox.base_url}/sandbox")
+        page = await browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        await page.goto(f"{sandbox.base_url}/sandbox")
 
-            await page.fill("#text", "menu")
-            await page.press("#text", "Enter")
-            await expect(page.locator(".msg.me .bubble", has_text="menu")).to_be_visible()
-            menu_title = page.locator(".msg.bot .bubble", has_text="Bạn cần giúp gì")
-            await expect(menu_title.first).to_be_visible(timeout=TIMEOUT_MS)
+        await page.fill("#text", "menu")
+        await page.press("#text", "Enter")
+        await expect(page.locator(".msg.me .bubble", has_text="menu")).to_be_visible()
+        menu_title = page.locator(".msg.bot .bubble", has_text="Bạn cần giúp gì")
+        await expect(menu_title.first).to_be_visible(timeout=TIMEOUT_MS)
 
-            handoff = page.locator(".msg.bot .buttons button", has_text="Gặp cán bộ")
-            await expect(handoff.first).to_be_visible()
-            await handoff.first.click()
+        handoff = page.locator(".msg.bot .buttons button", has_text="Gặp cán bộ")
+        await expect(handoff.first).to_be_visible()
+        await handoff.first.click()
 
-            # The tap posts the button's hidden payload; the page shows its title as the resident's message.
-            await expect(page.locator(".msg.me .bubble", has_text="Gặp cán bộ")).to_be_visible()
-            answer = page.locator(".msg.bot .bubble", has_text="Tôi đã chuyển tin nhắn của bạn cho cán bộ")
-            await expect(answer).to_be_visible(timeout=TIMEOUT_MS)
-        finally:
-            await browser.close()
+        # The tap posts the button's hidden payload; the page shows its title as the resident's message.
+        await expect(page.locator(".msg.me .bubble", has_text="Gặp cán bộ")).to_be_visible()
+        answer = page.locator(".msg.bot .bubble", has_text="Tôi đã chuyển tin nhắn của bạn cho cán bộ")
+        await expect(answer).to_be_visible(timeout=TIMEOUT_MS)
 
 
 async def test_demo_admin_signs_in_to_the_console_beside_the_sandbox(sandbox: RunningSandbox) -> None:
