@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ def all_routes(features: Sequence[ConsolePages]) -> list[Route]:
     return [r for pages in (*FRAME, *features) for r in pages.routes]
 
 
-def _local_time(config: AppConfig):  # type: ignore[no-untyped-def]
+def _local_time(config: AppConfig) -> Callable[[datetime | str | None], str]:
     tz = ZoneInfo(config.commune.timezone)
 
     def show(value: datetime | str | None) -> str:

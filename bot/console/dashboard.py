@@ -34,7 +34,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
             panels.append((panel.template, data))
     return await render(request, "dashboard.html", title="Tổng quan", waiting=waiting, panels=panels, token=token,
                         token_expired=token is not None and token.expires_at <= now,
-                        refresh_error=rt.tokens.last_refresh_error, backlog=backlog, quota=quota,
+                        backlog=backlog, quota=quota,
                         unanswered_total=unanswered_total, unanswered=unanswered, ratings=ratings,
                         procedure_names={p.slug: p.short_name for p in rt.services.catalog.procedures})
 

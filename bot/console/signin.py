@@ -119,6 +119,7 @@ async def _second_factor_user(request: web.Request) -> Any:
         raise web.HTTPFound(f"{PREFIX}/login")
     async with engine_of(request).begin() as conn:
         user = await repo.user_by_id(conn, staff.user_id)
+        assert user is not None, "a session's user is deleted with it (ON DELETE CASCADE)"
         if user.totp_secret is None:  # first sign-in: enrol an authenticator
             await repo.set_user(conn, user.id, totp_secret=pyotp.random_base32())
             user = await repo.user_by_id(conn, staff.user_id)

@@ -64,7 +64,7 @@ class Staff:
         return roles.thon_scope(self.roles, self.thon)
 
 
-STAFF = web.RequestKey("staff", Staff | None)  # type: ignore[arg-type]
+STAFF: web.RequestKey[Staff | None] = web.RequestKey("staff")
 NEW_LOGIN_CSRF = web.RequestKey("new_login_csrf", str)
 
 
@@ -190,7 +190,7 @@ async def protection_middleware(request: web.Request, handler: Handler) -> web.S
     if request.method not in SAFE_METHODS:
         problem = _origin_problem(request)
         if problem is None:
-            given = request.headers.get(CSRF_HEADER)
+            given: object = request.headers.get(CSRF_HEADER)
             if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 given = (await request.post()).get(CSRF_FIELD)
             staff = request.get(STAFF)

@@ -22,7 +22,8 @@ async def handoffs_waiting(conn: AsyncConnection, now: datetime) -> int:
 
 
 async def token_row(conn: AsyncConnection) -> Any | None:
-    return (await conn.execute(select(tokens.c.expires_at, tokens.c.updated_at, tokens.c.generation))).first()
+    q = select(tokens.c.expires_at, tokens.c.updated_at, tokens.c.generation, tokens.c.reconnect_reason)
+    return (await conn.execute(q)).first()
 
 
 async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
