@@ -84,7 +84,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not name or not password:
         return await again("Hãy nhập tên đăng nhập (name) và mật khẩu (password).", 400)
     async with engine_of(request).begin() as conn:
+        # Housekeeping at each sign-in: attempts older than any lockout window, sessions past their expiry.
         await repo.delete_attempts_before(conn, now - timedelta(days=1))
+        idle = timedelta(minutes=console.config.console.session_idle_minutes)
+        await repo.delete_expired_sessions(conn, now, now - idle)
         locked = await _locked(conn, request, name, now)
         user = None if locked else await repo.user_by_name(conn, name)
     if locked:

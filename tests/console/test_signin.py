@@ -84,6 +84,17 @@ async def test_session_is_renewed_at_sign_in_and_expires_idle_or_absolute(db_url
         assert (await staff.get("/console/")).status == 302
 
 
+async def test_sessions_left_to_expire_are_deleted_at_the_next_sign_in(db_url: str) -> None:
+    clock = Clock()
+    async with BotHarness.start(db_url, clock=clock, console=NO_TOTP) as bot, StaffClient(bot) as forgotten, \
+            StaffClient(bot) as staff:
+        await add_staff(bot, "lan", "editor")
+        await forgotten.login("lan")
+        clock.advance(minutes=31)  # the first browser was closed without signing out
+        await staff.login("lan")
+        assert '<strong id="session-count">1</strong>' in (await staff.get("/console/account")).text
+
+
 async def test_sign_out_and_sign_out_everywhere(db_url: str) -> None:
     async with BotHarness.start(db_url, console=NO_TOTP) as bot, StaffClient(bot) as phone, \
             StaffClient(bot) as desk, StaffClient(bot) as laptop:
