@@ -21,9 +21,9 @@ from bot.broadcasts import announcements
 from bot.broadcasts.channels import BroadcastMessage, announcement_replies
 from bot.broadcasts.fanout import QuietHours
 from bot.console import audit
+from bot.console.pages import Route
 from bot.console.web import (
     PREFIX,
-    Route,
     Staff,
     client_ip,
     engine_of,
@@ -220,7 +220,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         result = await announcements.create(rt.engine, rt.config, spec, now)
     except InvalidInput as e:
         return await _form(request, form, status=422, problems=e.problems)
-    rt.wake_broadcasts()
+    rt.wake("broadcasts")
     async with rt.engine.begin() as conn:
         await audit.record(conn, actor=staff.name, action="announcement.create", target=f"announcement:{result['id']}",
                            at=now, ip=client_ip(request), after=spec.model_dump(exclude={"created_by"}))
@@ -301,7 +301,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
     try:
         if action == "approve":
             result = await announcements.approve(rt.engine, rt.config, row.id, staff.name, now)
-            rt.wake_broadcasts()
+            rt.wake("broadcasts")
         else:
             result = await announcements.cancel(rt.engine, row.id, staff.name, now)
     except InvalidInput as e:
