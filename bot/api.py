@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.config import ApiClientConfig, AppConfig
+from flows.problems import problem_lines
 
 M = TypeVar("M", bound=BaseModel)
 CONFIG = web.AppKey("api_config", AppConfig)
@@ -57,5 +58,5 @@ async def read_json(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        details = [f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in e.errors()]
+        details = problem_lines(e, empty="(body)")
         raise error(422, "invalid request body", details) from None

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import AppConfig, ConfigError, load_config
 from bot.logs import setup_logging
+from flows.problems import Problems
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -33,12 +34,8 @@ class Command:
     run: Callable[[AppConfig, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
-class UsageError(Exception):
+class UsageError(Problems):
     """Bad input to a command: printed as one line per problem, exit code 2."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @asynccontextmanager

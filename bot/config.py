@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.broadcasts.config import DEFAULT_TOPICS, BroadcastsConfig, Topics
 from bot.console.config import ConsoleConfig
 from bot.lookups.config import ImportsConfig, PrivacyConfig
+from flows.problems import Problems, problem_lines
 
 ENV_PREFIX = "MOTCUA_"
 
@@ -156,12 +157,8 @@ class AppConfig(_Section):
     log_level: str = "INFO"
 
 
-class ConfigError(Exception):
-    """Invalid configuration; `problems` holds one line per problem, each naming the field path."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class ConfigError(Problems):
+    """Invalid configuration; one line per problem, each naming the field path."""
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -183,15 +180,7 @@ def build_config(data: dict[str, Any], environ: dict[str, str] | None = None) ->
     try:
         return AppConfig.model_validate(merged)
     except ValidationError as e:
-        raise ConfigError([_describe(err) for err in e.errors()]) from None
-
-
-def _describe(err: Any) -> str:
-    path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    return f"{path}: {msg}"
+        raise ConfigError(problem_lines(e, wording={"extra_forbidden": "unknown key"})) from None
 
 
 def load_config(path: str | Path | None, environ: dict[str, str] | None = None) -> AppConfig:

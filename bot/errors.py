@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from flows.problems import Problems
 
-class InvalidInput(Exception):
+
+class InvalidInput(Problems):
     """Bad input; one line per problem, each naming the field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class NotFound(Exception):

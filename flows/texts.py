@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
+from flows.problems import Problems, problem_line
 from flows.tomlfile import read_toml
 
 DEFAULT_DIR = Path(__file__).with_name("default")
@@ -50,10 +52,8 @@ class FlowTexts(BaseModel):
     menu: list[MenuEntry]
 
 
-class FlowConfigError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class FlowConfigError(Problems):
+    """One line per problem, naming the file and field."""
 
 
 def load_texts(folder: Path | None = None) -> FlowTexts:
@@ -77,7 +77,8 @@ def load_texts(folder: Path | None = None) -> FlowTexts:
         raise FlowConfigError([_describe(err, origin) for err in e.errors()]) from None
 
 
-def _describe(err: Any, origin: dict[str, str]) -> str:
+def _describe(err: ErrorDetails, origin: dict[str, str]) -> str:
+    """The problem, led by the file that defined the text (texts*.toml are merged)."""
     loc = err["loc"]
     source = origin.get(str(loc[1]), "texts.toml") if len(loc) > 1 and loc[0] == "texts" else "texts.toml"
-    return f"{source}: {'.'.join(str(p) for p in loc)}: {err['msg']}"
+    return f"{source}: {problem_line(err)}"

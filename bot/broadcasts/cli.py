@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import EXIT_OK, Command, UsageError, config_option, migrated_engine
 from bot.config import AppConfig
+from flows.problems import problem_lines
 
 
 def _local(value: str | None, config: AppConfig, flag: str) -> str | None:
@@ -49,7 +50,7 @@ def _validate(model: Any, data: dict[str, Any]) -> Any:
     try:
         return model.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as e:
-        raise UsageError([f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]) from None
+        raise UsageError(problem_lines(e, empty="")) from None
 
 
 async def _guarded(coro: Any) -> Any:

@@ -23,6 +23,7 @@ from flows.lookups.values import (
     parse_date,
     split_papers,
 )
+from flows.problems import field_path
 from storage.lookups.models import DOSSIER_STATUSES, ID_CARD_STATUSES
 
 _STATUS_CODES = {"dossier": DOSSIER_STATUSES, "id_card": ID_CARD_STATUSES}
@@ -142,7 +143,7 @@ def validate(kind: str, items: list[tuple[int, dict[str, Any]]], labels: dict[st
         try:
             record = model.model_validate(data, context=context)
         except ValidationError as e:
-            problems += [Problem(n, ".".join(str(p) for p in err["loc"]), _reason(err)) for err in e.errors()]
+            problems += [Problem(n, field_path(err["loc"], ""), _reason(err)) for err in e.errors()]
             continue
         natural = getattr(record, key)
         if natural in seen:

@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 
+from flows.problems import Problems, problem_lines
 from flows.tomlfile import read_toml
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "default" / "catalog.toml"
@@ -138,14 +139,8 @@ class Catalog:
         return [p for p in self.procedures if p.field == field]
 
 
-class CatalogError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(procedure)"
+class CatalogError(Problems):
+    """One line per problem, naming the file and field."""
 
 
 def build_catalog(data: dict[str, Any]) -> Catalog:
@@ -154,7 +149,7 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
     try:
         file = _CatalogFile.model_validate(data)
     except ValidationError as e:
-        raise CatalogError([f"catalog: {_loc(err['loc'])}: {err['msg']}" for err in e.errors()]) from None
+        raise CatalogError(problem_lines(e, "catalog", empty="(procedure)")) from None
     procedures: list[Procedure] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(file.procedure):
@@ -167,7 +162,7 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
         try:
             procedures.append(Procedure.model_validate(raw))
         except ValidationError as e:
-            problems.extend(f"catalog: procedure {slug}: {_loc(err['loc'])}: {err['msg']}" for err in e.errors())
+            problems.extend(problem_lines(e, f"catalog: procedure {slug}", empty="(procedure)"))
     if problems:
         raise CatalogError(problems)
     names = dict(DEFAULT_FIELD_NAMES)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from flows.problems import Problems, field_path
 from flows.procedures.catalog import FieldSlug
 from flows.tomlfile import read_toml
 
@@ -85,10 +86,8 @@ class Lexicon(BaseModel):
         return v
 
 
-class LexiconError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class LexiconError(Problems):
+    """One line per problem, naming the file and field."""
 
 
 def pattern_problems(pattern: str, classes: dict[str, list[str]]) -> list[str]:
@@ -139,9 +138,9 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
                 items = data.get("situation") or []
                 name = items[loc[1]].get("name") if loc[1] < len(items) and isinstance(items[loc[1]], dict) else None
                 loc[1] = name or f"#{loc[1] + 1}"
-                head = f"situation {loc[1]}: " + ".".join(str(p) for p in loc[2:])
+                head = f"situation {loc[1]}: " + field_path(loc[2:], "")
             else:
-                head = ".".join(str(p) for p in loc)
+                head = field_path(loc, "")
             problems.append(f"lexicon: {head}: {err['msg']}")
         raise LexiconError(problems) from None
     problems = _check_patterns(lex)
