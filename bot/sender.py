@@ -39,6 +39,7 @@ from bot.zalo.render import render
 from flows.replies import reply_from_dict
 from storage import queues
 from storage.engine import run_transaction
+from storage.models import Priority
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ LEASE_CHECK = timedelta(seconds=1)
 # long between tries without spending their attempts: the outage is ours, not the message's. A new pair
 # stored by an admin makes them due at once.
 TOKEN_WAIT = timedelta(minutes=1)
-# Outbox priorities from here up are broadcasts, claimed by their own paced sender (lane).
-BROADCAST_MIN_PRIORITY = 10
 # A lane: the (lowest, highest) outbox priority a sender may claim at a given time; None = unbounded.
 Lane = Callable[[datetime], tuple[int | None, int | None]]
 # Rows a sender must drop instead of sending, with the reason (e.g. the broadcast was cancelled).
@@ -66,7 +65,7 @@ def all_priorities(now: datetime) -> tuple[int | None, int | None]:
 
 
 def replies_only(now: datetime) -> tuple[int | None, int | None]:
-    return None, BROADCAST_MIN_PRIORITY - 1
+    return None, Priority.URGENT_BROADCAST - 1  # broadcasts have their own paced sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +106,8 @@ class Sender(PollingLoop):
         # rest as not sent for that reason (one request, not one per remaining household).
         self._quota_pause = quota_pause
         self._quota_stop: tuple[datetime, int] | None = None
-        self._wait_turn = wait_turn  # before each claim and send: a broadcast lane waits its turn (priority.py)
-        self._marks = marks  # wraps each pass: the reply lane's are conversation work (priority.py)
+        self._wait_turn = wait_turn  # before each claim and send: a broadcast lane waits (conversations_first.py)
+        self._marks = marks  # wraps each pass: the reply lane's are conversation work (conversations_first.py)
         self._next_lease_check = datetime.min.replace(tzinfo=UTC)
 
     def may_have_more(self, busy: int) -> bool:

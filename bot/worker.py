@@ -27,6 +27,7 @@ from flows.context import ResidentView, TurnContext
 from flows.replies import Text
 from storage import queues
 from storage.engine import run_transaction
+from storage.models import Priority
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ class Worker(PollingLoop):
             if step.replies:
                 outbox.append({
                     "idempotency_key": f"in:{ev.id}", "zalo_user_id": resident.zalo_user_id,
-                    "replies": [r.to_dict() for r in step.replies], "parts_sent": 0, "priority": 0,
+                    "replies": [r.to_dict() for r in step.replies], "parts_sent": 0, "priority": Priority.REPLY,
                     "source": "reply", "status": "pending", "attempts": 0, "next_attempt_at": now,
                     "created_at": now,
                 })

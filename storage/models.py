@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Table, Text, text
@@ -12,6 +13,16 @@ from storage.types import UTCDateTime, utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Priority(IntEnum):
+    """Outbox order: lower goes first. Replies and lookup notifications are the reply sender's lane;
+    broadcasts (URGENT_BROADCAST and up) are claimed by their own paced sender."""
+
+    REPLY = 0  # a conversation's answer
+    NOTIFICATION = 5  # a lookup record changed status: after replies, before broadcasts
+    URGENT_BROADCAST = 10  # before other broadcasts, and sent during quiet hours too
+    BROADCAST = 20
 
 
 class Base(DeclarativeBase):
@@ -74,7 +85,7 @@ class OutboxMessage(Base):
     # rendered Zalo messages already delivered, so a retry resumes instead of repeating them.
     replies: Mapped[list[Any]]
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
-    priority: Mapped[int] = mapped_column(Integer, default=0)  # 0 = conversation reply; higher waits
+    priority: Mapped[int] = mapped_column(Integer, default=Priority.REPLY)  # see Priority
     source: Mapped[str] = mapped_column(String(32), default="reply")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

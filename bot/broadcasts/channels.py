@@ -25,12 +25,10 @@ from flows.replies import Button, Image, Reply, Text
 from flows.text.normalize import unaccent
 from flows.texts import Texts
 from storage.broadcasts import announcements as store
+from storage.models import Priority
 from storage.queues import insert_ignoring_duplicates, outbox
 
 log = logging.getLogger(__name__)
-
-URGENT_PRIORITY = 10  # broadcast lane; urgent goes before other broadcasts and ignores quiet hours
-NORMAL_PRIORITY = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +98,7 @@ class ZaloChannel:
         if not recipients:
             return []
         now, replies, source = self._clock(), self._replies(message), store.run_source(message.run_id)
-        priority = URGENT_PRIORITY if message.urgent else NORMAL_PRIORITY
+        priority = Priority.URGENT_BROADCAST if message.urgent else Priority.BROADCAST
         rows = [{"idempotency_key": f"{source}:{r.resident_id}", "zalo_user_id": r.zalo_user_id, "replies": replies,
                  "parts_sent": 0, "priority": priority, "source": source, "status": "pending", "attempts": 0,
                  "next_attempt_at": now, "created_at": now} for r in recipients]

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.broadcasts.announcements import QUOTA_CODES
-from bot.broadcasts.channels import URGENT_PRIORITY, BroadcastMessage, DeliveryChannel, Recipient, ZaloChannel
+from bot.broadcasts.channels import BroadcastMessage, DeliveryChannel, Recipient, ZaloChannel
 from storage.broadcasts import announcements as store
+from storage.models import Priority
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class QuietHours:
 def broadcast_lane(quiet: QuietHours) -> Callable[[datetime], tuple[int | None, int | None]]:
     """Outbox priorities the broadcast sender may claim now: urgent only during quiet hours."""
     def lane(now: datetime) -> tuple[int | None, int | None]:
-        return URGENT_PRIORITY, (URGENT_PRIORITY if quiet.active(now) else None)
+        return Priority.URGENT_BROADCAST, (Priority.URGENT_BROADCAST if quiet.active(now) else None)
     return lane
 
 
@@ -62,7 +63,7 @@ async def hold_broadcasts(conn: AsyncConnection, rows: list[Any]) -> dict[int, s
             held[r.id] = "cancelled"
         elif not follower:
             held[r.id] = "unfollowed"
-        elif subscribed is False and r.priority > URGENT_PRIORITY:
+        elif subscribed is False and r.priority > Priority.URGENT_BROADCAST:
             held[r.id] = "unsubscribed"
     return held
 

@@ -19,8 +19,7 @@ from bot.services import Services
 from flows.lookups.answers import notification, office_hours
 from storage import queues
 from storage.lookups.repo import LookupStore, StatusChange
-
-NOTIFICATION_PRIORITY = 5  # after conversation replies (0), before broadcasts (10)
+from storage.models import Priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,7 @@ async def _notify(conn: AsyncConnection, store: LookupStore, kind: str, changes:
         rows.append({
             "idempotency_key": f"notify:{kind}:{record.id}:{change.status}:{stamp}:{optin.id}",
             "zalo_user_id": optin.zalo_user_id, "replies": [notification(text, kind, record, hours).to_dict()],
-            "parts_sent": 0, "priority": NOTIFICATION_PRIORITY, "source": "notification", "status": "pending",
+            "parts_sent": 0, "priority": Priority.NOTIFICATION, "source": "notification", "status": "pending",
             "attempts": 0, "next_attempt_at": now, "created_at": now,
         })
     await conn.run_sync(queues.enqueue, rows)
