@@ -15,7 +15,8 @@ from bot.broadcasts import announcement_pages, news
 from bot.broadcasts.announcement_pages import visible
 from bot.broadcasts.announcements import InvalidInput, NotFound
 from bot.console import audit
-from bot.console.pages import ConsolePages, Panel, Route
+from bot.console.pages import ConsolePages, NavItem, Panel, Route
+from bot.console.roles import EVERYONE
 from bot.console.web import (
     PREFIX,
     Staff,
@@ -125,7 +126,19 @@ async def dashboard_panel(request: web.Request, staff: Staff) -> dict[str, Any] 
     return {"pending": pending, "sends": sends, "waiting_here": waiting_here}
 
 
+PERMISSIONS = {
+    "news.view": frozenset({"admin", "editor", "approver", "desk", "auditor"}),
+    "news.edit": frozenset({"admin", "editor"}),
+    "announcements.view": EVERYONE,  # a thôn team: only those reaching its thôn
+    "announcements.create": frozenset({"admin", "editor", "thon_team"}),
+    "announcements.approve": frozenset({"admin", "approver"}),
+    "announcements.cancel": frozenset({"admin", "editor", "approver"}),
+    "announcements.unreachable": frozenset({"admin", "thon_team"}),  # names and phones, for other channels
+}
+
 PAGES = ConsolePages(
+    permissions=PERMISSIONS,
+    nav=(NavItem("news.view", "/news", "Tin tức"), NavItem("announcements.view", "/announcements", "Thông báo")),
     routes=(
         *announcement_pages.ROUTES,
         Route("GET", "/news", news_list, "news.view"),

@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 
 from bot.config import AppConfig
-from bot.console import audit_pages, dashboard, signin
+from bot.console import audit_pages, dashboard, roles, signin
 from bot.console.pages import ConsolePages, Route
 from bot.console.passwords import Passwords
 from bot.console.web import (
@@ -48,7 +48,12 @@ def build_console(config: AppConfig, features: Sequence[ConsolePages]) -> web.Ap
     """The console with each feature's pages, dashboard panels and templates."""
     console = web.Application(middlewares=[sessions_middleware, protection_middleware])
     passwords = Passwords(config.console.hash_threads)
-    console[CONSOLE] = ConsoleState(config, passwords, tuple(p for f in features for p in f.panels))
+    permissions = roles.permission_table(f.permissions for f in (*FRAME, *features))
+    unknown = sorted({r.permission for r in all_routes(features) if r.permission} - set(permissions))
+    if unknown:
+        raise ValueError(f"console routes need undeclared permissions: {unknown}")
+    console[CONSOLE] = ConsoleState(config, passwords, permissions, tuple(p for f in features for p in f.panels),
+                                    tuple(i for f in features for i in f.nav))
     folders = [HERE / "templates", *(f.templates for f in features if f.templates is not None)]
     env = aiohttp_jinja2.setup(console, loader=jinja2.FileSystemLoader(folders),
                                autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)

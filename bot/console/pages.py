@@ -4,8 +4,8 @@ without importing the console's runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +35,19 @@ class Panel:
 
 
 @dataclass(frozen=True)
-class ConsolePages:
-    """What a feature adds to the console: its pages, its dashboard panels, the folder of its templates."""
+class NavItem:
+    permission: str
+    path: str  # inside /console
+    label: str
 
+
+@dataclass(frozen=True)
+class ConsolePages:
+    """What a feature adds to the console: its permissions (name → the roles that have it), pages, menu
+    entries, dashboard panels and the folder of its templates."""
+
+    permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     routes: tuple[Route, ...] = ()
+    nav: tuple[NavItem, ...] = ()
     panels: tuple[Panel, ...] = ()
     templates: Path | None = None

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import AppConfig
 from bot.console import roles
-from bot.console.pages import Handler, Panel
+from bot.console.pages import Handler, NavItem, Panel
 from bot.console.passwords import Passwords
 from bot.runtime import RUNTIME
 from storage.console import repo
@@ -38,7 +39,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 class ConsoleState:
     config: AppConfig
     passwords: Passwords
+    permissions: Mapping[str, frozenset[str]]  # permission → the roles that have it
     panels: tuple[Panel, ...] = ()
+    nav: tuple[NavItem, ...] = ()
 
 
 CONSOLE = web.AppKey("console", ConsoleState)
@@ -54,9 +57,10 @@ class Staff:
     session_id: str
     csrf_token: str
     stage: str  # "totp" (password given, code awaited) | "full"
+    permissions: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def can(self, permission: str) -> bool:
-        return roles.allowed(self.roles, permission)
+        return any(r in self.permissions[permission] for r in self.roles)
 
     @property
     def scope(self) -> frozenset[str] | None:
@@ -142,7 +146,7 @@ async def load_staff(request: web.Request) -> Staff | None:
         if now - row.last_seen_at >= TOUCH_EVERY:
             await repo.touch_session(conn, sid, now)
     return Staff(row.user_id, row.name, tuple(row.roles), tuple(row.thon), row.zalo_user_id, sid, row.csrf_token,
-                 row.stage)
+                 row.stage, state(request).permissions)
 
 
 @web.middleware
@@ -240,19 +244,19 @@ def guarded(permission: str, handler: Handler) -> Handler:
     return checked
 
 
-def nav(staff: Staff | None) -> list[tuple[str, str]]:
+def nav(request: web.Request, staff: Staff | None) -> list[tuple[str, str]]:
+    """The menu: the dashboard, each feature's entries, the audit log and the account, as far as allowed."""
     if staff is None or staff.stage != "full":
         return []
-    items = [("dashboard", "/", "Tổng quan"), ("news.view", "/news", "Tin tức"),
-             ("announcements.view", "/announcements", "Thông báo"), ("audit.view", "/audit", "Nhật ký"),
-             ("dashboard", "/account", "Tài khoản")]
-    return [(PREFIX + path, label) for permission, path, label in items if staff.can(permission)]
+    items = (NavItem("dashboard", "/", "Tổng quan"), *state(request).nav, NavItem("audit.view", "/audit", "Nhật ký"),
+             NavItem("dashboard", "/account", "Tài khoản"))
+    return [(PREFIX + i.path, i.label) for i in items if staff.can(i.permission)]
 
 
 async def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     staff = request.get(STAFF)
     cfg = state(request).config
-    context.update(staff=staff, csrf_token=csrf_token(request), nav=nav(staff), commune=cfg.commune.name,
+    context.update(staff=staff, csrf_token=csrf_token(request), nav=nav(request, staff), commune=cfg.commune.name,
                    role_names=roles.ROLE_NAMES, path=request.path)
     return aiohttp_jinja2.render_template(template, request, context, status=status)
 

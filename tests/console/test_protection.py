@@ -8,14 +8,15 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import console_pages
-from bot.console.app import all_routes
+from bot.console.app import FRAME, all_routes
 from bot.console.config import ROLES
-from bot.console.roles import PERMISSIONS
+from bot.console.roles import permission_table
 from tests.console.kit import StaffClient, add_staff
 from tests.kit import BotHarness
 
 NO_TOTP = {"console": {"require_totp_for": []}, "commune": {"thon": [{"slug": "vong-nhi", "name": "Võng Nhi"}]}}
 GUARDED = [r for r in all_routes(console_pages()) if r.permission is not None]
+PERMISSIONS = permission_table(p.permissions for p in (*FRAME, *console_pages()))
 
 
 def concrete(path: str) -> str:
