@@ -111,6 +111,10 @@ async def test_two_instances_share_sessions_and_changes(db_url: str) -> None:
         await add_staff(two, "lan", "editor")  # a change made through the other instance
         audit = await on_one.get("/console/audit?action=user.add")
         assert audit.has("user:lan")
+        await on_two.get("/console/news/new")
+        article = {"title": "Tin từ máy hai", "summary": "S", "body": "B", "category": "moi-truong", "action": "save"}
+        assert (await on_two.post("/console/news/new", article)).status == 302
+        assert (await on_one.get("/console/news")).has("Tin từ máy hai")
         await on_two.get("/console/account")
         await on_two.post("/console/logout", {"everywhere": "1"})
         assert (await on_one.get("/console/")).status == 302  # signed out everywhere, on both instances
