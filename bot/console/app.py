@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 
 from bot.config import AppConfig
-from bot.console import audit_pages, dashboard, roles, signin
+from bot.console import audit_pages, dashboard, roles, signin, users_pages
 from bot.console.pages import ConsolePages, Route
 from bot.console.passwords import Passwords
 from bot.console.web import (
@@ -26,7 +26,7 @@ from bot.console.web import (
 )
 
 HERE = Path(__file__).parent
-FRAME = (signin.PAGES, dashboard.PAGES, audit_pages.PAGES)  # the console's own pages
+FRAME = (signin.PAGES, dashboard.PAGES, audit_pages.PAGES, users_pages.PAGES)  # the console's own pages
 
 
 def all_routes(features: Sequence[ConsolePages]) -> list[Route]:

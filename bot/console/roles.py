@@ -11,6 +11,7 @@ EVERYONE = frozenset(ROLES)
 FRAME_PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard": EVERYONE,
     "audit.view": frozenset({"admin", "auditor"}),
+    "users.manage": frozenset({"admin"}),
 }
 ROLE_NAMES = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Phê duyệt", "desk": "Cán bộ một cửa",
               "thon_team": "Tổ công nghệ số thôn", "auditor": "Kiểm tra"}

@@ -81,14 +81,15 @@ async def _existing(conn: Any, name: str) -> Any:
     return row
 
 
-async def set_disabled(engine: AsyncEngine, name: str, disabled: bool, now: datetime, actor: str) -> int:
+async def set_disabled(engine: AsyncEngine, name: str, disabled: bool, now: datetime, actor: str,
+                       ip: str | None = None) -> int:
     """Disable (or enable) an account; disabling ends its sessions. Returns the sessions ended."""
     async with engine.begin() as conn:
         row = await _existing(conn, name)
         await repo.set_user(conn, row.id, disabled=disabled, updated_at=now)
         ended = await repo.delete_user_sessions(conn, row.id) if disabled else 0
         await audit.record(conn, actor=actor, action="user.disable" if disabled else "user.enable",
-                           target=f"user:{row.name}", at=now, before={"disabled": row.disabled},
+                           target=f"user:{row.name}", at=now, ip=ip, before={"disabled": row.disabled},
                            after={"disabled": disabled})
     return ended
 

@@ -249,7 +249,7 @@ def nav(request: web.Request, staff: Staff | None) -> list[tuple[str, str]]:
     if staff is None or staff.stage != "full":
         return []
     items = (NavItem("dashboard", "/", "Tổng quan"), *state(request).nav, NavItem("audit.view", "/audit", "Nhật ký"),
-             NavItem("dashboard", "/account", "Tài khoản"))
+             NavItem("users.manage", "/users", "Nhân viên"), NavItem("dashboard", "/account", "Tài khoản"))
     return [(PREFIX + i.path, i.label) for i in items if staff.can(i.permission)]
 
 

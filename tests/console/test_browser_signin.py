@@ -58,5 +58,8 @@ async def test_sign_in_lockout_and_totp(db_url: str, size: dict[str, int]) -> No
             log = await t.text("#audit")
             assert "user.totp_enrolled" in log and "login.locked" in log
             await t.shot("audit")
+            await t.goto("/console/users")
+            assert "lan" in await t.text("#users")
+            await t.shot("users")
             await t.logout()
             assert t.page.url.endswith("/console/login")

@@ -20,7 +20,7 @@ PERMISSIONS = permission_table(p.permissions for p in (*FRAME, *console_pages())
 
 
 def concrete(path: str) -> str:
-    return "/console" + path.replace("{id}", "1")
+    return "/console" + path.replace("{id}", "1").replace("{name}", "lan")
 
 
 async def test_every_route_redirects_to_sign_in_without_a_session(db_url: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from tests.broadcasts.kit import write_config
-from tests.console.kit import StaffClient
+from tests.console.kit import StaffClient, add_staff
 from tests.kit import BotHarness
 
 
@@ -57,3 +57,25 @@ async def test_users_add_list_disable_reset(db_url: str, tmp_path: Path, monkeyp
         assert (await staff.login("to-vong-nhi", "mat-khau-moi-22")).status == 302
         assert await run(["users", "disable", "khong-co", "--config", cfg], monkeypatch) == 2
         assert "users: name: no user named 'khong-co'" in capsys.readouterr().err
+
+
+async def test_an_admin_blocks_and_unblocks_an_account_in_the_console(db_url: str) -> None:
+    async with BotHarness.start(db_url, console={"require_totp_for": []}) as bot, StaffClient(bot) as admin, \
+            StaffClient(bot) as lan:
+        await add_staff(bot, "quan-tri", "admin")
+        await add_staff(bot, "lan", "editor", thon=())
+        await lan.login("lan")
+        await admin.login("quan-tri")
+        page = await admin.get("/console/users")
+        assert page.status == 200 and page.has("Biên tập") and page.has("hoạt động")
+        self_block = await admin.post("/console/users/quan-tri/disabled", {"disabled": "1"})
+        assert self_block.status == 422 and self_block.has("name: you cannot block your own account")
+        assert (await admin.post("/console/users/lan/disabled", {"disabled": "1"})).location == "/console/users"
+        assert (await lan.get("/console/")).status == 302  # blocking ended the session
+        assert (await lan.login("lan")).status == 401
+        await admin.get("/console/users")
+        await admin.post("/console/users/lan/disabled", {"disabled": "0"})
+        assert (await lan.login("lan")).status == 302
+        assert (await admin.post("/console/users/khong-co/disabled", {"disabled": "1"})).status == 404
+        log = await admin.get("/console/audit?action=user.disable")
+        assert log.has("user:lan") and log.has("quan-tri")
