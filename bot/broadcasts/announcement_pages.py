@@ -32,14 +32,15 @@ from bot.console.web import (
     render,
     staff_of,
     state,
-    validation_problems,
 )
 from bot.errors import InvalidInput, NotFound
 from bot.runtime import RUNTIME
 from bot.zalo.render import render as render_zalo
+from flows.problems import problem_lines
 from storage import queues
 from storage.broadcasts import announcements as store
 from storage.engine import run_transaction
+from storage.models import Priority
 
 LIST_SIZE = 100
 WEEKDAYS = {"mon": "Thứ Hai", "tue": "Thứ Ba", "wed": "Thứ Tư", "thu": "Thứ Năm", "fri": "Thứ Sáu",
@@ -53,7 +54,6 @@ OUTCOME_NAMES = {"sent": "đã gửi", "queued": "đang chờ", "unreachable": "
                  "cancelled": "đã hủy"}
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CRON_WORDS = re.compile(r"^(\d+) (\d+) (\*|\d+) \* (\*|[a-z]{3})$")
-TEST_PRIORITY = 0  # the replies' lane: a test reaches the staff member at once, even in quiet hours
 
 
 def visible(row: Any, scope: frozenset[str] | None) -> bool:
@@ -127,7 +127,7 @@ def _spec(request: web.Request, staff: Staff, form: dict[str, Any]) -> announcem
             "title": form["title"], "text": form["text"], "thon": form["thon"], "topics": form["topic"],
             "urgent": form["urgent"], "send_at": send_at, "repeat": cron, "created_by": staff.name})
     except ValidationError as e:
-        raise InvalidInput(problems + validation_problems(e)) from None
+        raise InvalidInput(problems + problem_lines(e, empty="(form)")) from None
     problems += announcements.check_references(spec, config)
     if problems:
         raise InvalidInput(problems)
@@ -234,9 +234,9 @@ async def _test_send(request: web.Request, staff: Staff, spec: announcements.Ann
             "zalo_user_id: your account has no Zalo id for test sends (python -m bot users add … --zalo-id)"])
     rt, now = request.config_dict[RUNTIME], now_of(request)
     row = {"idempotency_key": f"console-test:{secrets.token_hex(8)}", "zalo_user_id": staff.zalo_user_id,
-           "replies": [r.to_dict() for r in _replies(request, spec)], "parts_sent": 0, "priority": TEST_PRIORITY,
+           "replies": [r.to_dict() for r in _replies(request, spec)], "parts_sent": 0, "priority": Priority.REPLY,
            "source": "console-test", "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-    await run_transaction(rt.engine, queues.enqueue, [row])
+    await run_transaction(rt.engine, queues.enqueue, [row])  # the replies' lane: at once, even in quiet hours
     rt.sender.wake()
     async with rt.engine.begin() as conn:
         await audit.record(conn, actor=staff.name, action="announcement.test_send", at=now, ip=client_ip(request),

@@ -27,9 +27,9 @@ from bot.console.web import (
     render,
     staff_of,
     state,
-    validation_problems,
 )
 from bot.runtime import RUNTIME
+from flows.problems import problem_lines
 from storage.broadcasts import announcements as ann_store
 from storage.broadcasts import news as store
 
@@ -95,7 +95,7 @@ async def save(request: web.Request) -> web.StreamResponse:
         spec = news.NewsIn.model_validate(data)
         news.check_category(spec, state(request).config)
     except (ValidationError, InvalidInput) as e:
-        problems = e.problems if isinstance(e, InvalidInput) else validation_problems(e)
+        problems = e.problems if isinstance(e, InvalidInput) else problem_lines(e, empty="(form)")
         return await _form(request, values, article=aid, status=422, errors=form_error_lines(problems))
     if form.get("action") == "preview":
         return await _form(request, values, article=aid, preview=_preview(request, values, now))

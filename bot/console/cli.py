@@ -31,6 +31,7 @@ async def _users(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.console import users
     from bot.console.passwords import Passwords
     from bot.console.users import InvalidInput, NotFound
+    from flows.problems import problem_lines
     from storage.types import utcnow
 
     passwords = Passwords(1)
@@ -42,8 +43,7 @@ async def _users(config: AppConfig, args: argparse.Namespace) -> int:
                     spec = users.UserIn.model_validate({"name": args.name, "roles": args.role or [],
                                                         "thon": args.thon or [], "zalo_user_id": args.zalo_id})
                 except ValidationError as e:
-                    raise UsageError([f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-                                      for err in e.errors()]) from None
+                    raise UsageError(problem_lines(e)) from None
                 await users.add(engine, config, passwords, spec, _password(args), utcnow(), CLI_ACTOR)
                 print(f"user {spec.name} added ({', '.join(spec.roles)})")
             elif command == "list":

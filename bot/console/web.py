@@ -14,7 +14,6 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import AppConfig
@@ -259,10 +258,6 @@ async def render(request: web.Request, template: str, status: int = 200, **conte
     context.update(staff=staff, csrf_token=csrf_token(request), nav=nav(request, staff), commune=cfg.commune.name,
                    role_names=roles.ROLE_NAMES, path=request.path)
     return aiohttp_jinja2.render_template(template, request, context, status=status)
-
-
-def validation_problems(e: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in err['loc']) or '(form)'}: {err['msg']}" for err in e.errors()]
 
 
 def form_error_lines(problems: list[str]) -> dict[str, list[str]]:
