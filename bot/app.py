@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import api
+from bot.background import Periodic
 from bot.config import AppConfig, ZaloConfig
 from bot.console.app import add_console
 from bot.console.pages import ConsolePages
@@ -26,7 +28,7 @@ from bot.features import FEATURES
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
-from bot.retention import purge_periodically
+from bot.retention import purge_and_log
 from bot.runtime import RUNTIME, Runtime
 from bot.sender import RenderLimits, Sender, history_skew, replies_only
 from bot.services import build_services
@@ -122,10 +124,12 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     if background:
         rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),
                      asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender"),
-                     asyncio.create_task(tokens.keep_fresh(TOKEN_CHECK_SECONDS), name="tokens"),
-                     asyncio.create_task(services.watch_flow_config(FLOW_CONFIG_CHECK_SECONDS), name="flow-config"),
-                     asyncio.create_task(purge_periodically(engine, config.privacy, Path(config.broadcasts.csv_dir),
-                                                            RETENTION_CHECK_SECONDS), name="retention"),
+                     asyncio.create_task(Periodic(tokens.check).run_forever(TOKEN_CHECK_SECONDS), name="tokens"),
+                     asyncio.create_task(Periodic(services.reload_if_changed).run_forever(FLOW_CONFIG_CHECK_SECONDS),
+                                         name="flow-config"),
+                     asyncio.create_task(Periodic(functools.partial(
+                         purge_and_log, engine, config.privacy, Path(config.broadcasts.csv_dir), clock,
+                     )).run_forever(RETENTION_CHECK_SECONDS), name="retention"),
                      *(task for work in feature_work.values() for task in work.start(w.poll_interval_seconds))]
     return rt
 
@@ -174,7 +178,7 @@ def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), backgroun
         z = config.zalo
         ids = [z.app_id if v == "app_id" else z.oa_id for v in z.signature_ids]
         webhook = ZaloWebhook(rt.inbox, rt.metrics, secret=z.oa_secret_key, id_values=ids,
-                              max_body_bytes=config.server.max_body_bytes)
+                              max_body_bytes=config.server.max_body_bytes, clock=clock)
         app[WEBHOOK] = webhook
         yield
         await close_runtime(rt)

@@ -1,10 +1,14 @@
-"""A loop that does passes of work, and sleeps until woken (or the poll interval ends) when idle."""
+"""A loop that does passes of work, and sleeps until woken (or the poll interval ends) when idle.
+Every background task of the service runs on it: the worker, the senders, the broadcaster, and the
+periodic jobs (token check, flow configuration reload, retention purge)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +44,18 @@ class PollingLoop:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
+
+
+class Periodic(PollingLoop):
+    """A job run once per interval (at once when woken). The job reports its own failures: the loop's
+    log line would carry the exception's message, which may quote a statement's personal values."""
+
+    def __init__(self, job: Callable[[], object]) -> None:
+        super().__init__()
+        self._job = job
+
+    async def run_once(self) -> int:
+        result = self._job()
+        if inspect.isawaitable(result):
+            await result
+        return 0  # never "busy": the next run waits for the interval

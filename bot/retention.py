@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -56,14 +57,12 @@ def _delete_files_before(folder: Path, pattern: str, before: datetime) -> int:
     return deleted
 
 
-async def purge_periodically(engine: AsyncEngine, config: PrivacyConfig, exports: Path,
-                             every_seconds: float) -> None:
+async def purge_and_log(engine: AsyncEngine, config: PrivacyConfig, exports: Path,
+                        clock: Callable[[], datetime]) -> None:
     """Retention runs by itself; running it in several processes at once is harmless (plain deletes)."""
-    while True:
-        try:
-            counts = await purge_expired(engine, config, exports)
-            if any(counts.values()):
-                log.info("retention purge: %s", counts)
-        except Exception as e:
-            log.error("retention purge failed: %s", type(e).__name__)
-        await asyncio.sleep(every_seconds)
+    try:
+        counts = await purge_expired(engine, config, exports, now=clock())
+        if any(counts.values()):
+            log.info("retention purge: %s", counts)
+    except Exception as e:
+        log.error("retention purge failed: %s", type(e).__name__)

@@ -7,10 +7,11 @@ repository calls join the worker's transaction.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -74,8 +75,8 @@ class Services:
         """"card" (confident), "suggest" (did you mean… the top three) or "none"."""
         return decide(understanding)
 
-    def bind(self, conn: AsyncConnection) -> BoundServices:
-        return BoundServices(self, conn)
+    def bind(self, conn: AsyncConnection, clock: Callable[[], datetime] = utcnow) -> BoundServices:
+        return BoundServices(self, conn, clock)
 
     def reload_if_changed(self) -> bool:
         """Pick up an admin's edit of the flow configuration files, no restart needed. An invalid edit is
@@ -95,18 +96,14 @@ class Services:
         log.info("flow configuration reloaded")
         return True
 
-    async def watch_flow_config(self, every_seconds: float) -> None:
-        while True:
-            await asyncio.sleep(every_seconds)
-            self.reload_if_changed()
-
 
 class BoundServices:
     """`FlowServices` for one turn: the shared services, with repositories on the turn's connection."""
 
-    def __init__(self, services: Services, conn: AsyncConnection) -> None:
+    def __init__(self, services: Services, conn: AsyncConnection, clock: Callable[[], datetime]) -> None:
         self._services = services
         self.conn = conn
+        self._clock = clock  # the worker's: what flows record is stamped with the service's time
 
     @property
     def commune(self) -> CommuneConfig:
@@ -167,11 +164,11 @@ class BoundServices:
 
     async def record_feedback(self, slug: str, helpful: bool) -> None:
         await self.conn.execute(ProcedureFeedback.__table__.insert().values(
-            procedure_slug=slug, helpful=helpful, created_at=utcnow()))
+            procedure_slug=slug, helpful=helpful, created_at=self._clock()))
 
     async def record_unanswered(self, text: str) -> None:
         await self.conn.execute(UnansweredMessage.__table__.insert().values(
-            text=mask_digits(text)[:1000], created_at=utcnow()))
+            text=mask_digits(text)[:1000], created_at=self._clock()))
 
 
 def flows_folder(config: AppConfig) -> Path:

@@ -118,17 +118,15 @@ class TokenManager:
             self._cached = state
         return state.access_token
 
-    async def keep_fresh(self, every_seconds: float) -> None:
+    async def check(self) -> None:
         """Refresh ahead of expiry even when nothing is sent, so the refresh token (valid ~3 months,
-        renewed by every refresh) never lapses on a quiet OA."""
-        while True:
-            try:
-                await self.current()
-            except TokenUnavailable as e:
-                log.warning("Zalo token not refreshed: %s", e)
-            except Exception as e:  # database or network down: try again next round
-                log.error("token check failed: %s", type(e).__name__)
-            await asyncio.sleep(every_seconds)
+        renewed by every refresh) never lapses on a quiet OA. Run periodically by the service."""
+        try:
+            await self.current()
+        except TokenUnavailable as e:
+            log.warning("Zalo token not refreshed: %s", e)
+        except Exception as e:  # database or network down: try again next round
+            log.error("token check failed: %s", type(e).__name__)
 
     async def refresh(self, stale_access_token: str) -> str:
         """Replace the pair whose access token was `stale_access_token`, unless someone already did.

@@ -7,6 +7,8 @@ retries), 200 otherwise — including a duplicate, which is stored and processed
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from aiohttp import web
 
@@ -42,8 +44,9 @@ async def _read_limited(request: web.Request, limit: int) -> bytes | None:
 
 class ZaloWebhook:
     def __init__(self, inbox: InboxWriter, metrics: Metrics, *, secret: str, id_values: list[str],
-                 max_body_bytes: int) -> None:
+                 max_body_bytes: int, clock: Callable[[], datetime] = utcnow) -> None:
         self._inbox = inbox
+        self._clock = clock
         self._metrics = metrics
         self._secret = secret
         self._id_values = id_values
@@ -67,7 +70,7 @@ class ZaloWebhook:
         except EventError as e:
             return _reject(m, 400, "malformed", e.reason)
         row = {"event_key": event.event_key, "event_name": event.event_name, "family": event.family,
-               "zalo_user_id": event.user_id, "body": raw.decode(), "received_at": utcnow(),
+               "zalo_user_id": event.user_id, "body": raw.decode(), "received_at": self._clock(),
                "status": "pending"}
         try:
             is_new = await self._inbox.submit(row)  # bounded by the inbox's timeout

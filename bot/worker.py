@@ -94,7 +94,7 @@ class Worker(PollingLoop):
             residents, events = await conn.run_sync(_lock_residents_and_events, users, self._batch_size)
             if not residents:
                 return 0
-            services = self._services.bind(conn)
+            services = self._services.bind(conn, self._clock)
             by_user: dict[str, list[Any]] = {}
             for ev in events:
                 by_user.setdefault(ev.zalo_user_id, []).append(ev)
