@@ -14,7 +14,7 @@ from typing import Any
 from flows.context import TurnContext
 from flows.replies import Reply
 
-# Bump when the shape of Conversation.data changes; flows.state upgrades or resets older states.
+# Bump when the shape of Conversation.data changes: the worker drops a state saved in another version.
 STATE_VERSION = 1
 
 # Hidden button payloads start with this marker: "#<flow>:<action>[:<arg>]".

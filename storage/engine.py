@@ -29,17 +29,17 @@ async def run_transaction(engine: AsyncEngine, work: Callable[Concatenate[Connec
                           *args: P.args, **kwargs: P.kwargs) -> T:
     """`work(conn, *args, **kwargs)` in one transaction, on SQLAlchemy's synchronous API, in one greenlet.
 
-    The async API spends a greenlet on every call (connect, begin, each statement, commit, close). At
-    about 50 µs each on a small VM, a two-statement transaction cost 500 µs of CPU that way, 250 µs
-    here. The driver's I/O still yields to the event loop; `work` itself must not block."""
+    The async API spends a greenlet on every call (connect, begin, each statement, commit, close), which
+    doubled a short transaction's CPU (README, "Figures behind the code"). The driver's I/O still yields
+    to the event loop; `work` itself must not block."""
     return await greenlet_spawn(partial(_in_transaction, engine.sync_engine, False, work, *args, **kwargs))
 
 
 async def run_durable_transaction(engine: AsyncEngine, work: Callable[Concatenate[Connection, P], T],
                                   *args: P.args, **kwargs: P.kwargs) -> T:
     """run_transaction for what must survive a power cut once committed (what Zalo got a 200 for: it
-    does not send that event again). SQLite then syncs its WAL at this commit (one fsync, ~0.2 ms on a
-    small VM); PostgreSQL commits are durable anyway."""
+    does not send that event again). SQLite then syncs its WAL at this commit (one fsync); PostgreSQL
+    commits are durable anyway."""
     return await greenlet_spawn(partial(_in_transaction, engine.sync_engine, True, work, *args, **kwargs))
 
 
@@ -73,9 +73,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Every transaction takes the write lock (BEGIN IMMEDIATE), so a second connection in this
-        # process could only wait for it inside SQLite's busy handler, which sleeps in growing steps
-        # (up to 100 ms) and is unfair: under load the inbox writer starved behind the worker (acks
-        # taking over 1 s, 503s). One pooled connection makes them queue in the event loop instead,
+        # process could only wait for it inside SQLite's busy handler, which sleeps in growing steps and
+        # is unfair: under load the inbox writer starved behind the worker (slow acks, 503s). One pooled
+        # connection makes them queue in the event loop instead,
         # first come first served, handed over the moment a transaction ends.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)

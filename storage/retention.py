@@ -1,11 +1,10 @@
 """What the retention purge deletes, and deleting it a bounded batch at a time.
 
-One DELETE of a year's backlog (150,000 messages and as many replies) held SQLite for 845 ms on a
-small VM, and SQLite statements run on the event loop's thread (storage/sqlite_driver.py): for that
-long no webhook was answered. The purge instead deletes at most `limit` matching rows per
-transaction, and its caller commits each batch before the next, so other transactions get in between.
-These are plain deletes of rows nothing else needs: a purge stopped half way loses nothing, and the
-next one goes on from there.
+One DELETE of a year's backlog held SQLite for most of a second, and SQLite statements run on the event
+loop's thread (storage/sqlite_driver.py): for that long no webhook was answered. The purge instead
+deletes at most `limit` matching rows per transaction, and its caller commits each batch before the
+next, so other transactions get in between. These are plain deletes of rows nothing else needs: a purge
+stopped half way loses nothing, and the next one goes on from there.
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ def delete_batch(conn: Connection, expiry: Expiry, limit: int) -> int:
     """Delete up to `limit` expired rows and their dependents; returns how many.
 
     No ORDER BY: sorting would make SQLite collect every expired reply (found through
-    ix_outbox_source_status) for each batch, 40 ms a batch with 150,000 of them; without it the scan
+    ix_outbox_source_status) for each batch; without it the scan
     stops at the limit, and the expired rows are the old ones it meets first."""
     table = expiry.table
     ids = list(conn.execute(select(table.c.id).where(expiry.where).limit(limit)).scalars())

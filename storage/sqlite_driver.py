@@ -1,10 +1,10 @@
 """aiosqlite, as SQLAlchemy drives it, with statements, COMMIT and ROLLBACK run on the event loop's thread.
 
 SQLAlchemy's adapter hands every step (open a cursor, execute, fetch, close, commit) to aiosqlite's
-thread, and the event loop is woken on the way back. On a small VM a hand-off costs far more than the
-statement: 230 µs of CPU against tens of µs for one of our statements (a thread that sleeps and is woken
-is a VM exit). Run inline, a statement costs only itself, and the event loop is blocked no longer than
-SQLite works; the service's statements are short and the one connection serialises them anyway.
+thread, and the event loop is woken on the way back. On a small VM a hand-off costs several times the
+statement (a thread that sleeps and is woken is a VM exit). Run inline, a statement costs only itself,
+and the event loop is blocked no longer than SQLite works; the service's statements are short and the
+one connection serialises them anyway.
 
 A lock held by another process (a CLI import, `db upgrade`) must not block the event loop, so SQLite's
 busy handler is off (busy_timeout 0) and a statement refused with SQLITE_BUSY is retried here, after an
@@ -157,7 +157,7 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         if not self._durable:
             self._inline(sqlite3.Connection.commit)
             return
-        # A synced commit waits for the disk (~0.2 ms, but a busy disk can take far longer): on aiosqlite's
+        # A synced commit waits for the disk (quick, but a busy disk can take far longer): on aiosqlite's
         # thread, so the event loop goes on serving requests that need no database meanwhile.
         committing = asyncio.ensure_future(self._connection.commit())
         try:

@@ -1,4 +1,4 @@
-"""`python -m bot news ...` and `python -m bot announcements ...` for staff (the console comes later).
+"""`python -m bot news ...` and `python -m bot announcements ...` for staff (the console offers the same).
 
 Times given on the command line are the commune's local time ("2026-12-02 07:30") unless they carry an
 offset. The running service picks new announcements up within its poll interval.

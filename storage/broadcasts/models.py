@@ -1,4 +1,4 @@
-"""Households' subscriptions, local news, announcements and their scheduling (issue 5)."""
+"""Households' subscriptions, local news, announcements and their scheduling."""
 
 from __future__ import annotations
 
