@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.zalo.events import ZaloEvent
-from flows.base import Conversation, Incoming, Step, payload
+from flows.base import Conversation, Incoming, Step, parse_payload, payload
 from flows.context import TurnContext
 from flows.menu import menu_step
 from flows.privacy import ERASE_COMMAND, ERASE_WORDS
@@ -73,6 +73,19 @@ async def track_interaction(turn: Turn, nxt: Next) -> Step:
     return await nxt(turn)
 
 
+async def choose_language(turn: Turn, nxt: Next) -> Step:
+    """Answer in the language the resident writes: a message that shows its language (English words,
+    Vietnamese accents) sets it, and it is kept for the resident, so "5567" or a tap after an English
+    question is still answered in English. The language buttons (#lang:set:…) set it too."""
+    ctx = turn.ctx
+    text = turn.incoming.text
+    if turn.incoming.kind == "text" and text and parse_payload(text.strip()) is None:
+        ctx.resident.language = ctx.services.language_of(text) or ctx.resident.language
+    if ctx.resident.language:
+        ctx.use_language(ctx.resident.language)
+    return await nxt(turn)
+
+
 async def expire_conversation(turn: Turn, nxt: Next) -> Step:
     updated: datetime | None = turn.row.get("state_updated_at")
     if turn.conv is not None and (updated is None or turn.ctx.now - updated > CONVERSATION_TIMEOUT):
@@ -116,4 +129,4 @@ async def handoff_pause(turn: Turn, nxt: Next) -> Step:
 
 
 def default_middlewares(per_minute: int) -> list[Middleware]:
-    return [track_interaction, abuse_limit(per_minute), handoff_pause, expire_conversation]
+    return [track_interaction, choose_language, abuse_limit(per_minute), handoff_pause, expire_conversation]

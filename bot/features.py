@@ -9,13 +9,15 @@ from bot.lookups.feature import LOOKUPS
 from bot.procedures.feature import PROCEDURES
 from flows.handoff import HANDOFF
 from flows.info import INFO
+from flows.language import LANGUAGE
 from flows.menu import MENU
 from flows.privacy import PRIVACY
 
-# The conversations every service has: the menu, office information, handoff to staff, erasure.
+# The conversations every service has: the menu, the language switch, office information, handoff to
+# staff, erasure.
 CORE = Feature(
     "core",
-    flows=(MENU, HANDOFF, INFO, PRIVACY),
+    flows=(MENU, LANGUAGE, HANDOFF, INFO, PRIVACY),
     intents={"wednesday_info": "#info:wednesday", "contact": "#info:contact", "handoff": "#handoff:start",
              "greeting": "#menu:show"},
 )

@@ -24,7 +24,7 @@ from flows.procedures.catalog import Catalog, CatalogError, load_catalog
 from flows.text.lexicon import LexiconError, load_lexicon
 from flows.text.normalize import unaccent
 from flows.text.understand import Understander, Understanding, decide
-from flows.texts import DEFAULT_DIR, FlowConfigError, FlowTexts, MenuEntry, Texts, load_texts
+from flows.texts import DEFAULT_DIR, LANGUAGES, FlowConfigError, FlowTexts, MenuEntry, Texts, load_languages
 from storage.broadcasts.households import HouseholdRepo
 from storage.broadcasts.news import NewsRepo
 from storage.lookups.repo import LookupStore
@@ -46,11 +46,13 @@ def mask_digits(text: str) -> str:
 
 
 class Services:
-    def __init__(self, config: AppConfig, flow_texts: FlowTexts, catalog: Catalog, understander: Understander) -> None:
+    def __init__(self, config: AppConfig, flow_texts: FlowTexts, catalog: Catalog, understander: Understander,
+                 languages: dict[str, FlowTexts] | None = None) -> None:
         self.config = config
         self.commune = config.commune
         self.texts = flow_texts.texts
         self.menu = flow_texts.menu
+        self.languages = languages or {LANGUAGES[0]: flow_texts}
         self.catalog = catalog
         self.understander = understander
         # The handler asks for the intent and the flow then for the ranking of the same text: one analysis.
@@ -69,6 +71,14 @@ class Services:
 
     def understand(self, text: str) -> Understanding:
         return self._understand(text)
+
+    def language_of(self, text: str) -> str | None:
+        """"en" or "vi" when the message shows which language it is written in, else None."""
+        return self.understander.language_of(text)
+
+    def texts_for(self, language: str) -> FlowTexts:
+        """Texts and menu in `language`, the default language's when there are none in it."""
+        return self.languages.get(language) or self.languages[LANGUAGES[0]]
 
     @staticmethod
     def decide(understanding: Understanding) -> str:
@@ -91,7 +101,7 @@ class Services:
             log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
             return False
         # In place, so every holder of this object (worker, broadcasts) sees the new configuration.
-        for name in ("texts", "menu", "catalog", "understander", "_understand"):
+        for name in ("texts", "menu", "languages", "catalog", "understander", "_understand"):
             setattr(self, name, getattr(fresh, name))
         log.info("flow configuration reloaded")
         return True
@@ -147,6 +157,12 @@ class BoundServices:
     def understand(self, text: str) -> Understanding:
         return self._services.understand(text)
 
+    def language_of(self, text: str) -> str | None:
+        return self._services.language_of(text)
+
+    def texts_for(self, language: str) -> FlowTexts:
+        return self._services.texts_for(language)
+
     def decide(self, understanding: Understanding) -> str:
         return decide(understanding)
 
@@ -192,4 +208,5 @@ def build_services(config: AppConfig) -> Services:
     lexicon = load_lexicon(_flow_file(config, "lexicon.toml"))
     thon_names = [n for t in config.commune.thon for n in (t.name, *t.aliases)]
     understander = Understander(catalog, lexicon, thon_names, [t.slug for t in config.topics])
-    return Services(config, load_texts(flows_folder(config)), catalog, understander)
+    languages = load_languages(flows_folder(config))
+    return Services(config, languages[LANGUAGES[0]], catalog, understander, languages)

@@ -119,7 +119,7 @@ class Worker(PollingLoop):
             "last_message_at": resident.last_message_at, "window_started_at": resident.window_started_at,
             "window_count": resident.window_count, "state_updated_at": resident.state_updated_at,
         }
-        view = ResidentView(resident.zalo_user_id, resident.is_follower, resident.handoff_until)
+        view = ResidentView(resident.zalo_user_id, resident.is_follower, resident.handoff_until, resident.language)
         conv = load_conversation(resident)
         for ev in events:
             now = self._clock()
@@ -160,7 +160,7 @@ class Worker(PollingLoop):
         return {
             "b_id": resident.id, **row,
             "state": conv.to_dict() if conv is not None else {}, "state_version": STATE_VERSION,
-            "handoff_until": view.handoff_until, "is_follower": view.is_follower,
+            "handoff_until": view.handoff_until, "is_follower": view.is_follower, "language": view.language,
         }
 
 

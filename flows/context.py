@@ -19,6 +19,7 @@ class ResidentView:
     zalo_user_id: str
     is_follower: bool
     handoff_until: datetime | None = None
+    language: str | None = None  # the resident's language ("vi", "en"); None until they show one
 
 
 @dataclass(slots=True)
@@ -29,6 +30,12 @@ class TurnContext:
     services: FlowServices
     resident: ResidentView
     menu: list[MenuEntry] = field(default_factory=list)
+    language: str = "vi"  # the language of this turn's replies; `texts` and `menu` are in it
+
+    def use_language(self, language: str) -> None:
+        """Answer this turn in `language` (texts and menu from the services' files in it)."""
+        flow_texts = self.services.texts_for(language)
+        self.language, self.texts, self.menu = language, flow_texts.texts, flow_texts.menu
 
     def text(self, key: str, **values: str) -> str:
         return self.texts.get(key, **{**self.services.text_defaults, **values})

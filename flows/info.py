@@ -11,7 +11,10 @@ from flows.context import TurnContext
 from flows.menu import back_button
 from flows.replies import Button, Text
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS = {
+    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
 
 
 async def _wednesday(ctx: TurnContext, _arg: str) -> Step:
@@ -30,14 +33,15 @@ def open_now(hours: Mapping[int, list[str]], local: datetime) -> bool:
     return any(a <= local.time() < b for a, b in _ranges(hours.get(local.weekday(), [])))
 
 
-def hours_lines(hours: Mapping[int, list[str]]) -> list[str]:
+def hours_lines(hours: Mapping[int, list[str]], language: str = "vi") -> list[str]:
+    names = WEEKDAYS.get(language, WEEKDAYS["vi"])
     lines, days = [], sorted(hours)
     i = 0
     while i < len(days):  # group consecutive days with the same hours: "Thứ Hai – Thứ Sáu"
         j = i
         while j + 1 < len(days) and days[j + 1] == days[j] + 1 and hours[days[j + 1]] == hours[days[i]]:
             j += 1
-        label = WEEKDAYS[days[i]] if i == j else f"{WEEKDAYS[days[i]]} – {WEEKDAYS[days[j]]}"
+        label = names[days[i]] if i == j else f"{names[days[i]]} – {names[days[j]]}"
         lines.append(f"{label}: {', '.join(r.replace('-', ' – ') for r in hours[days[i]])}")
         i = j + 1
     return lines
@@ -53,7 +57,7 @@ async def _contact(ctx: TurnContext, _arg: str) -> Step:
         lines.append(ctx.text("contact_phone", phone=commune.office_phone))
     if commune.office_hours:
         lines.append(ctx.text("contact_hours"))
-        lines += hours_lines(commune.office_hours)
+        lines += hours_lines(commune.office_hours, ctx.language)
         lines.append(ctx.text("contact_open_now" if open_now(commune.office_hours, local) else "contact_closed_now",
                               now=local.strftime("%H:%M")))
         if not commune.office_hours_verified:

@@ -10,6 +10,7 @@ from typing import Protocol
 from flows.lookups.hashing import KeyedHasher
 from flows.procedures.catalog import Catalog
 from flows.text.understand import Understanding
+from flows.texts import FlowTexts
 from storage.broadcasts.households import HouseholdRepo
 from storage.broadcasts.news import NewsRepo
 from storage.lookups.repo import LookupStore
@@ -73,6 +74,8 @@ class FlowServices(Protocol):
 
     def simplify(self, text: str) -> str: ...
     def understand(self, text: str) -> Understanding: ...
+    def language_of(self, text: str) -> str | None: ...  # "en", "vi", or None when the text does not show
+    def texts_for(self, language: str) -> FlowTexts: ...  # texts and menu in that language
     def decide(self, understanding: Understanding) -> str: ...
     async def record_feedback(self, slug: str, helpful: bool) -> None: ...
     async def record_unanswered(self, text: str) -> None: ...

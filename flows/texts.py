@@ -1,4 +1,6 @@
-"""The admin-editable flow configuration: resident-facing texts and the main menu."""
+"""The admin-editable flow configuration: resident-facing texts and the main menu, in Vietnamese
+(`texts.toml`, `texts-<feature>.toml`) and English (`texts.en.toml`, `texts-<feature>.en.toml` beside them).
+Every key must exist in both languages, and both menus must offer the same commands."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from flows.problems import Problems, problem_line
 from flows.tomlfile import read_toml
 
 DEFAULT_DIR = Path(__file__).with_name("default")
+LANGUAGES = ("vi", "en")  # the first is the default
 
 
 class MenuEntry(BaseModel):
@@ -56,15 +59,22 @@ class FlowConfigError(Problems):
     """One line per problem, naming the file and field."""
 
 
-def load_texts(folder: Path | None = None) -> FlowTexts:
-    """texts.toml holds the core texts and the menu; each feature may add a texts-<feature>.toml whose
-    [texts] keys are merged in (a key defined twice is an error naming both files)."""
-    folder = folder or DEFAULT_DIR
-    data = read_toml(folder / "texts.toml", FlowConfigError)
+def _suffix(language: str) -> str:
+    return "" if language == LANGUAGES[0] else f".{language}"
+
+
+def _load_language(folder: Path, language: str) -> tuple[FlowTexts, dict[str, str]]:
+    """One language's texts and menu, and which file defined each key."""
+    sfx = _suffix(language)
+    main = f"texts{sfx}.toml"
+    data = read_toml(folder / main, FlowConfigError)
     merged: dict[str, Any] = dict(data.get("texts") or {})
-    origin = dict.fromkeys(merged, "texts.toml")
+    origin = dict.fromkeys(merged, main)
     problems = []
-    for extra in sorted(folder.glob("texts-*.toml")):
+    for extra in sorted(folder.glob(f"texts-*{sfx}.toml")):
+        feature = extra.name[len("texts-") : -len(f"{sfx}.toml")]
+        if "." in feature:  # another language's file ("texts-news.en.toml" seen from Vietnamese)
+            continue
         for key, value in (read_toml(extra, FlowConfigError).get("texts") or {}).items():
             if key in merged:
                 problems.append(f"{extra.name}: texts.{key}: already defined in {origin[key]}")
@@ -72,13 +82,42 @@ def load_texts(folder: Path | None = None) -> FlowTexts:
     if problems:
         raise FlowConfigError(problems)
     try:
-        return FlowTexts.model_validate({**data, "texts": merged})
+        return FlowTexts.model_validate({**data, "texts": merged}), origin
     except ValidationError as e:
-        raise FlowConfigError([_describe(err, origin) for err in e.errors()]) from None
+        raise FlowConfigError([_describe(err, origin, main) for err in e.errors()]) from None
 
 
-def _describe(err: ErrorDetails, origin: dict[str, str]) -> str:
+def load_languages(folder: Path | None = None) -> dict[str, FlowTexts]:
+    """Texts and menu per language. A folder without English files (an admin's copy made before
+    English existed) uses the shipped English ones."""
+    folder = folder or DEFAULT_DIR
+    out: dict[str, FlowTexts] = {}
+    origins: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        own = language == LANGUAGES[0] or (folder / f"texts{_suffix(language)}.toml").exists()
+        out[language], origins[language] = _load_language(folder if own else DEFAULT_DIR, language)
+    problems: list[str] = []
+    base = LANGUAGES[0]
+    for language in LANGUAGES[1:]:
+        for a, b in ((base, language), (language, base)):
+            missing = sorted(set(origins[a]) - set(origins[b]))
+            problems += [f"texts{_suffix(b)}.toml: texts.{k}: missing (defined in {origins[a][k]})" for k in missing]
+        ours = sorted(e.payload for e in out[base].menu if not e.payload.startswith("#lang:"))
+        theirs = sorted(e.payload for e in out[language].menu if not e.payload.startswith("#lang:"))
+        if ours != theirs:
+            problems.append(f"texts{_suffix(language)}.toml: menu: offers {theirs}, texts.toml offers {ours}")
+    if problems:
+        raise FlowConfigError(problems)
+    return out
+
+
+def load_texts(folder: Path | None = None) -> FlowTexts:
+    """The default language's texts and menu."""
+    return load_languages(folder)[LANGUAGES[0]]
+
+
+def _describe(err: ErrorDetails, origin: dict[str, str], main: str = "texts.toml") -> str:
     """The problem, led by the file that defined the text (texts*.toml are merged)."""
     loc = err["loc"]
-    source = origin.get(str(loc[1]), "texts.toml") if len(loc) > 1 and loc[0] == "texts" else "texts.toml"
+    source = origin.get(str(loc[1]), main) if len(loc) > 1 and loc[0] == "texts" else main
     return f"{source}: {problem_line(err)}"

@@ -49,6 +49,8 @@ class Resident(Base):
     state_version: Mapped[int] = mapped_column(Integer, default=1)
     state_updated_at: Mapped[datetime | None]
     handoff_until: Mapped[datetime | None]
+    # The language the resident writes in or chose ("vi", "en"); None: not known yet (Vietnamese).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Sliding abuse window: count of messages since window_started_at.
     window_started_at: Mapped[datetime | None]
     window_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.lookups.validate import DossierIn, IdCardIn
 from bot.services import Services
-from flows.lookups.answers import notification, office_hours
+from flows.lookups.answers import TextFn, notification, office_hours
 from storage import queues
 from storage.lookups.repo import LookupStore, StatusChange
-from storage.models import Priority
+from storage.models import Priority, Resident
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +53,29 @@ async def _notify(conn: AsyncConnection, store: LookupStore, kind: str, changes:
     if not optins:
         return 0
 
-    def text(key: str, **values: str) -> str:
-        return services.texts.get(key, **{**services.text_defaults, **values})
+    users = sorted({o.zalo_user_id for o in optins})
+    language = dict((await conn.execute(
+        select(Resident.zalo_user_id, Resident.language).where(Resident.zalo_user_id.in_(users)))).tuples().all())
 
-    hours = office_hours(text, services.commune.office_hours)
+    def texts_in(lang: str) -> TextFn:
+        texts = services.texts_for(lang).texts
+
+        def text(key: str, **values: str) -> str:
+            return texts.get(key, **{**services.text_defaults, **values})
+        return text
+
+    by_language = {lang: texts_in(lang) for lang in {language.get(u) or "vi" for u in users}}
+    hours = {lang: office_hours(fn, services.commune.office_hours, lang) for lang, fn in by_language.items()}
     rows: list[dict[str, Any]] = []
     records = {rid: await store.record(kind, rid) for rid in {o.record_id for o in optins}}
     for optin in optins:
         change, record = by_record[optin.record_id], records[optin.record_id]
+        lang = language.get(optin.zalo_user_id) or "vi"
+        text = by_language[lang]
         stamp = int(change.changed_at.timestamp())
         rows.append({
             "idempotency_key": f"notify:{kind}:{record.id}:{change.status}:{stamp}:{optin.id}",
-            "zalo_user_id": optin.zalo_user_id, "replies": [notification(text, kind, record, hours).to_dict()],
+            "zalo_user_id": optin.zalo_user_id, "replies": [notification(text, kind, record, hours[lang]).to_dict()],
             "parts_sent": 0, "priority": Priority.NOTIFICATION, "source": "notification", "status": "pending",
             "attempts": 0, "next_attempt_at": now, "created_at": now,
         })

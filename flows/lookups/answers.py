@@ -18,8 +18,8 @@ TextFn = Callable[..., str]
 FLOW_OF_KIND = {"dossier": "dossier", "id_card": "idcard"}
 
 
-def office_hours(text: TextFn, hours: Mapping[int, list[str]]) -> str:
-    return "; ".join(hours_lines(hours)) if hours else text("office_hours_unknown")
+def office_hours(text: TextFn, hours: Mapping[int, list[str]], language: str = "vi") -> str:
+    return "; ".join(hours_lines(hours, language)) if hours else text("office_hours_unknown")
 
 
 def dossier_title(text: TextFn, row: Any) -> str:

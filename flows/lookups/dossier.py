@@ -96,7 +96,7 @@ async def _verify(ctx: TurnContext, code: str, digits: str) -> Step:
         return Step([Text(ctx.text("dossier_mismatch", left=str(left)))],
                     next=Conversation("dossier", "secret", {"code": code}))
     await audit(ctx, KIND, FOUND, key_hash, row.id)
-    hours = office_hours(ctx.text, ctx.services.commune.office_hours)
+    hours = office_hours(ctx.text, ctx.services.commune.office_hours, ctx.language)
     answer = ctx.text("dossier_answer", title=dossier_title(ctx.text, row), status=dossier_status(ctx.text, row, hours))
     buttons = (Button(ctx.text("lookup_notify_button"), payload=payload("dossier", "notify", str(row.id))),
                back_button(ctx))

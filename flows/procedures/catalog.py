@@ -6,7 +6,8 @@ problem, each naming the procedure slug and the field path, so an admin can fix 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -124,12 +125,47 @@ class _CatalogFile(BaseModel):
     procedure: list[dict[str, Any]] = []
 
 
+class ProcedureEnglish(BaseModel):
+    """A procedure for English-speaking visitors (catalog.en.toml): the name with an English gloss and,
+    when translated, the card's fields; a field left out is shown from the Vietnamese catalog."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    slug: str
+    name: str
+    papers: list[str] | None = None
+    time_text: str | None = None
+    fee_text: str | None = None
+    where: str | None = None
+    conditions: str | None = None
+
+    @property
+    def translated(self) -> bool:
+        return self.papers is not None and self.time_text is not None and self.fee_text is not None
+
+
+class _CatalogEnglishFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: dict[FieldSlug, str] = {}
+    procedure: list[ProcedureEnglish] = []
+
+
+# Who decides, for English readers.
+HANDLER_NAMES_EN: dict[str, str] = {
+    "ubnd": "the ward People's Committee",
+    "cong_an": "the ward police (Công an phường)",
+    "bhxh": "the Social Insurance office (BHXH)",
+    "so_noi_vu": "the city Department of Home Affairs",
+}
+
+
 @dataclass(frozen=True)
 class Catalog:
     procedures: tuple[Procedure, ...]
     by_slug: dict[str, Procedure]
     fields: dict[str, Field]
     note: str = ""
+    english: dict[str, ProcedureEnglish] = dataclass_field(default_factory=dict)
+    field_names_en: dict[str, str] = dataclass_field(default_factory=dict)
 
     def same_day(self) -> list[Procedure]:
         """Procedures flagged as done the same day on Wednesdays (inferred list, see the file note)."""
@@ -176,5 +212,22 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
     )
 
 
+def with_english(catalog: Catalog, data: dict[str, Any]) -> Catalog:
+    """The catalog with its English names and cards (catalog.en.toml); every slug must be in the catalog."""
+    try:
+        file = _CatalogEnglishFile.model_validate(data)
+    except ValidationError as e:
+        raise CatalogError(problem_lines(e, "catalog.en")) from None
+    unknown = [p.slug for p in file.procedure if p.slug not in catalog.by_slug]
+    if unknown:
+        raise CatalogError([f"catalog.en: procedure {slug}: slug: not in the catalog" for slug in unknown])
+    names: dict[str, str] = {str(slug): name for slug, name in file.fields.items()}
+    return replace(catalog, english={p.slug: p for p in file.procedure}, field_names_en=names)
+
+
 def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
-    return build_catalog(read_toml(path, CatalogError, "catalog"))
+    """The catalog, with the English beside it (`<name>.en.toml`) when there is such a file."""
+    path = Path(path)
+    catalog = build_catalog(read_toml(path, CatalogError, "catalog"))
+    english = path.with_name(f"{path.stem}.en.toml")
+    return with_english(catalog, read_toml(english, CatalogError, "catalog")) if english.exists() else catalog

@@ -68,6 +68,7 @@ class Lexicon(BaseModel):
     dialect: dict[str, str] = {}  # matched only when written with accents
     dialect_plain: dict[str, str] = {}
     stopwords: list[str] = []  # function words: ignored alone and in pairs
+    english_words: list[str] = []  # with the [english] keys: words that show a message is in English
     common_syllables: list[str] = []  # ignored alone only
     generic_phrases: list[str] = []  # pairs that say nothing about the procedure
     classes: dict[str, list[str]] = {}

@@ -145,6 +145,10 @@ class Ranker:
         """A word that never counts on its own (function word, common syllable, number)."""
         return word in self._alone or word.isdigit()
 
+    def weight(self, term: str) -> float:
+        """How much a term found in a message counts (its IDF, less for one syllable or a weak pair)."""
+        return self._w(term)
+
     def _w(self, term: str) -> float:
         w = self._weights.get(term)
         return w if w is not None else self._term_weight(term)
@@ -234,7 +238,7 @@ class Ranker:
                 if f"{words[min(i, j)]} {words[max(i, j)]}" in self.idf:
                     return False
                 other = words[j]
-                content_neighbour |= other not in self._alone and not other.isdigit()
+                content_neighbour |= other not in self._alone and not other.isdigit() and other[0] != FOREIGN
         return content_neighbour
 
     def repair_pair(self, a: str, b: str, suspect: bool = False) -> tuple[tuple[str, float], ...]:

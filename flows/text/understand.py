@@ -19,7 +19,8 @@ from rapidfuzz import fuzz, process
 from flows.procedures.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, joined
 from flows.text.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
-from flows.text.normalize import tokens
+from flows.text.normalize import is_syllable, marked, tokens
+from flows.text.numbers import read_age
 from flows.text.rank import Ranker
 
 INTENTS = (
@@ -33,11 +34,13 @@ STRONG = 0.62  # a procedure question even when other cue words appear
 VERY_STRONG = 0.85  # beats even explicit contact words ("số điện thoại")
 CARD = 0.70  # show the card directly…
 CARD_RATIO = 0.85  # …when the runner-up's raw score is at most this share of the top one
+ASKING_CLAUSE_MIN = 2.0  # term weight the asking clauses need before the rest counts as context
 CONTEXT_WEIGHT = 0.5  # a clause of a long message that does not ask ("con tôi 18 tuổi, …")
 
 _CODE = re.compile(
     r"(?<![\w.])((?:[A-Za-z0-9]+\s*\.\s*)*[A-Za-z0-9]+)\s*(?:[-–—]\s*|\s+)(\d{6})\s*(?:[-–—]\s*|\s+)(\d{4})(?!\d)"
 )
+_AGE_WORD = re.compile(r" (?:tuoi|chuc|muoi) ")  # an age may be said in words
 _AGE = re.compile(r"(?<= )(\d{1,3}) (thang )?(?:tuoi|t)(?= )")
 
 
@@ -136,6 +139,9 @@ class Understander:
             for t in topic_list
             if (rx := pc.compile([a for a in [*lexicon.topics.get(t, []), t.replace("-", " ")] if " " in a.strip()]))
         ]
+        english = frozenset(t.raw for w in (*lexicon.english_words, *lexicon.english) for t in tokens(w))
+        self._english_only = frozenset(w for w in english if not is_syllable(w))  # "how", not "do"
+        self._english_too = english - self._english_only
         self._thon: list[tuple[str, str]] = []  # (canonical form, display name), longest first
         for name in thon_names:
             forms = {" ".join(self.canon.words(name)), " ".join(t.raw for t in tokens(name))}
@@ -179,12 +185,8 @@ class Understander:
         asks = [index(m.start()) for m in ask.finditer(s)] if ask is not None else []
         asking = {clause_of[i] for i in asks}
         # Only when the question itself names something: "…, cần làm giấy tờ gì?" leans on its context.
-        says = any(
-            t in self.ranker.idf
-            for i, w in enumerate(words)
-            if clause_of[i] in asking
-            for t in self.ranker.terms(words[i : i + 2])
-        )
+        asked = {t for i in range(len(words)) if clause_of[i] in asking for t in self.ranker.terms(words[i : i + 2])}
+        says = sum(self.ranker.weight(t) for t in asked if t in self.ranker.idf) >= ASKING_CLAUSE_MIN
         if clause_of[-1] > 0 and asking and len(asking) <= clause_of[-1] and says:
             weights = [1.0 if c in asking else CONTEXT_WEIGHT for c in clause_of]
         purpose = self._cues.get("purpose")
@@ -226,10 +228,17 @@ class Understander:
                 clause_weight = weights[span[0]] if weights and span else 1.0
                 add(sit.add, sit.weight * clause_weight)
                 dropped.update(i for i in span if words[i] in sit.drop)
+        ages: list[tuple[float, float]] = []  # (age, how much its clause counts)
         for m in _AGE.finditer(s):
-            age = 0 if m.group(2) else int(m.group(1))
             i = bisect_left(starts, m.start())
-            clause_weight = weights[i] if weights and i < len(words) else 1.0
+            ages.append((0 if m.group(2) else int(m.group(1)), weights[i] if weights and i < len(words) else 1.0))
+        if not ages and self._ages and _AGE_WORD.search(s):
+            # An age in words ("tám mươi lăm tuổi", "tám chục"): where it is said is not kept, so in a
+            # long message it counts as context.
+            said = read_age(s)
+            if said is not None:
+                ages.append((said, min(weights) if weights else 1.0))
+        for age, clause_weight in ages:
             for lo, hi, ws, weight in self._ages:
                 if lo <= age <= hi:
                     add(ws, weight * clause_weight)
@@ -296,12 +305,29 @@ class Understander:
         content = [w for w in rest if w != BREAK and not self.ranker.ignorable(w)]
         return content, ranked[0][1] if ranked else 0.0
 
+    def language_of(self, text: str) -> str | None:
+        """"vi" for a message with Vietnamese accents or mostly Vietnamese syllables, "en" for one with
+        at least two English-only words (spelt like no Vietnamese syllable: "how", "register") and more
+        of them than Vietnamese syllables (English words spelt like one, "do", "can", count for
+        neither); None when it does not show (a number, "ok", "hello", a code)."""
+        en = vi = 0
+        for t in tokens(text):
+            if marked(t.acc):
+                return "vi"
+            if t.raw in self._english_only:
+                en += 1
+            elif t.raw.isalpha() and is_syllable(t.raw) and t.raw not in self._english_too:
+                vi += 1
+        if en >= 2 and en > vi:
+            return "en"
+        return "vi" if vi >= 2 else None
+
     # ---- the rules -----------------------------------------------------------------------------
 
     def understand(self, text: str) -> Understanding:
         """The intent rules, in order of precedence (each is tested in tests/test_understand.py):
 
-        1. explicit commands: unsubscribe, a dossier code, handoff;
+        1. explicit commands: unsubscribe, a dossier code, handoff; plainly out of scope ("recommend…");
         2. status questions with a status subject (a căn cước, a dossier): lookups — a status cue
            inside a situation the message describes ("chưa có vợ") is not a status question;
         3. subscribe; Wednesday;
@@ -326,8 +352,10 @@ class Understander:
             return simple("unsubscribe", topic=self._topic(s))
         if code:
             return simple("dossier_lookup")
-        if self._has("handoff", s):
-            return simple("handoff")
+        if self._has("handoff", s) and not self._has("contact_strong", s):
+            return simple("handoff")  # "sđt cán bộ trực" asks for a number, not for a person now
+        if self._has("out_of_scope_strong", s):  # "recommend a boat tour": not the boat registration
+            return simple("out_of_scope")
 
         ranked, spans, named = self._rank(words, s, [a for _, a in typed])
         top = ranked[0][1] if ranked else 0.0

@@ -94,6 +94,17 @@ def test_context_clause_age_does_not_pick_the_procedure(u: Understander) -> None
         assert top(x) == slug, (text, x.procedures[:3])
 
 
+def test_an_age_in_words_counts_like_digits(u: Understander) -> None:
+    for text in ("ông tui tám mươi lăm tuổi rồi mà chưa có đồng trợ cấp nào", "ba tôi tám chục tuổi chưa có trợ cấp"):
+        assert top(u.understand(text)) == "bhxh/tro-cap-huu-tri-xa-hoi", text
+
+
+def test_guests_staying_over_is_the_stay_notice(u: Understander) -> None:
+    x = u.understand("Nhà tôi mở homestay, tối qua có hai khách Pháp đến. Phải báo cho ai và trước mấy giờ?")
+    assert top(x) == "cu-tru/thong-bao-luu-tru", x.procedures[:3]
+    assert u.understand("cho hỏi mua vé xe khách ra Hà Nội ở đâu").intent == "out_of_scope"
+
+
 # ---- intent precedence -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -116,8 +127,12 @@ def test_context_clause_age_does_not_pick_the_procedure(u: Understander) -> None
         # contact vs a report to the office
         ("mấy giờ mở cửa", "contact"),
         ("đổ xà bần ra đường làng, báo phường ở đâu", "procedure"),
-        # handoff in other words, subscription with a skipped span
+        # handoff in other words, but a phone number asked for is contact
         ("có cán bộ nào trực không", "handoff"),
+        ("số điện thoại cán bộ trực là gì", "contact"),
+        # plainly out of scope even when a procedure word appears ("thuyền")
+        ("recommend a boat tour please", "out_of_scope"),
+        # subscription with a skipped span
         ("hễ có tin cắt nước là nhắn cho tôi", "subscribe"),
     ],
 )
