@@ -33,7 +33,8 @@ EDIT_PAIR_WEIGHT = 0.8  # a pair repaired by one edit ("khai sihn", "khai snh" �
 FUNCTION_PAIR_WEIGHT = 0.5  # a pair of function words or common syllables ("người nhà", "cho phường")
 PAPERS_DF_MIN = 0.5  # a term counts in document frequency when found beyond the papers
 FOREIGN = "~"  # marks a typed word whose accents say it is not the catalog's word
-MIN_NAME_WORDS = 2  # a catalog name typed whole must have at least this many words
+MIN_NAME_WORDS = 2  # a catalog name typed whole has at least this many words…
+MAX_NAME_WORDS = 10  # …and at most this many (long official names are not typed whole)
 
 
 def _texts(p: Procedure) -> Iterable[tuple[str, float]]:
@@ -134,10 +135,13 @@ class Ranker:
         self._names: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for words_, docs in names.items():
             content = [x for x in words_ if x not in self._alone]
-            if len(words_) >= MIN_NAME_WORDS and content and len(docs) == 1:
+            if MIN_NAME_WORDS <= len(words_) <= MAX_NAME_WORDS and content and len(docs) == 1:
                 self._names.setdefault(words_[0], []).append((words_, next(iter(docs))))
         for options in self._names.values():
             options.sort(key=lambda kv: -len(kv[0]))
+        self._name_content = max(
+            (sum(1 for w in n if not self.ignorable(w)) for opts in self._names.values() for n, _ in opts), default=0
+        )
         max_idf = math.log(1 + (n - 0.5) / 1.5) if n else 1.0
         self.scale = 2.0 * max_idf  # raw score → 0..1; relative to the catalog's IDF range
 
@@ -182,6 +186,8 @@ class Ranker:
         """The procedure whose name or informal name the message is (the longest such, no other
         procedure having it), around it only function words: "làm cccd ở đâu", "how do I register
         a birth". A message saying more ("khai sinh lại") is left to the ranking."""
+        if sum(1 for w in words if w != BREAK and not self.ignorable(w)) > self._name_content:
+            return None  # says more than any name
         best: tuple[int, int, int] | None = None
         for i, w in enumerate(words):
             for name, doc in self._names.get(w, ()):

@@ -89,7 +89,7 @@ def find_dossier_code(text: str) -> str | None:
 class _Situation:
     when: re.Pattern[str]
     unless: re.Pattern[str] | None
-    add: tuple[str, ...]
+    add: tuple[str, ...]  # the ranker's terms for the words it adds
     drop: frozenset[str]
     weight: float
 
@@ -118,14 +118,15 @@ class Understander:
             _Situation(
                 when=w,
                 unless=pc.compile(s.unless),
-                add=tuple(self.canon.words(s.add)),
+                add=tuple(self.ranker.terms(self.canon.words(s.add))),
                 drop=frozenset(d for x in s.drop for d in self.canon.words(x)),
                 weight=s.weight,
             )
             for s in lexicon.situation
             if (w := pc.compile(s.when)) is not None
         ]
-        self._ages = [(b.min, b.max, tuple(self.canon.words(b.add)), b.weight) for b in lexicon.age_band]
+        self._ages = [(b.min, b.max, tuple(self.ranker.terms(self.canon.words(b.add))), b.weight)
+                      for b in lexicon.age_band]
         self._fields = [(f, rx) for f, aliases in lexicon.fields.items() if (rx := pc.compile(aliases))]
         topic_list = list(topics) or list(lexicon.topics)
         self._topics = [
@@ -211,17 +212,20 @@ class Understander:
         extra: dict[str, float] = {}
         spans: list[tuple[int, int]] = []
 
-        def add(ws: tuple[str, ...], weight: float) -> None:
-            for t in self.ranker.terms(ws):
-                extra[t] = max(extra.get(t, 0.0), weight)
+        def add(terms: tuple[str, ...], weight: float) -> None:
+            for t in terms:
+                if weight > extra.get(t, 0.0):
+                    extra[t] = weight
 
+        bounds: dict[int, tuple[int, int]] = {}  # clause → its span in `s`
+        for i, c in enumerate(clause_of):
+            lo = bounds[c][0] if c in bounds else starts[i]
+            bounds[c] = (lo, starts[i] + len(words[i]))
         for sit in self._situations:
             for m in sit.when.finditer(s):
                 span = range(bisect_left(starts, m.start()), bisect_left(starts, m.end()))
                 if sit.unless is not None and span:
-                    c = clause_of[span[0]]
-                    same = [i for i, cc in enumerate(clause_of) if cc == c]
-                    lo, hi = starts[same[0]], starts[same[-1]] + len(words[same[-1]])
+                    lo, hi = bounds[clause_of[span[0]]]
                     if sit.unless.search(s, lo - 1, hi + 1):
                         continue
                 spans.append(m.span())
@@ -312,8 +316,8 @@ class Understander:
         neither); None when it does not show (a number, "ok", "hello", a code)."""
         en = vi = 0
         for t in tokens(text):
-            if marked(t.acc):
-                return "vi"
+            if marked(t.acc) and is_syllable(t.raw):
+                return "vi"  # Vietnamese accents (not the é of "fiancée": no syllable is spelt so)
             if t.raw in self._english_only:
                 en += 1
             elif t.raw.isalpha() and is_syllable(t.raw) and t.raw not in self._english_too:

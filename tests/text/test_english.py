@@ -36,6 +36,7 @@ def u() -> Understander:
         ("ok", None),
         ("hello ad", None),  # one English word is not enough to switch
         ("cccd", None),
+        ("I want to marry my fiancée from Cam Thanh", "en"),  # é is no Vietnamese accent here
     ],
 )
 def test_language_of_a_message(u: Understander, text: str, language: str | None) -> None:
