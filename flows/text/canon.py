@@ -7,10 +7,11 @@ breaks (commas, full stops…) become the token "|" so patterns and bigrams neve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
 
 from flows.text.lexicon import Lexicon
-from flows.text.normalize import DEFAULT_KEEP, Token, fold_word, tokens
+from flows.text.normalize import DEFAULT_KEEP, Token, could_be, fold_word, marked, tokens
 
 BREAK = "|"
 _CLAUSES = re.compile(r"[.,;:!?\n()\[\]\"…]+(?!\d)")
@@ -159,15 +160,74 @@ def joined(words: Iterable[str]) -> str:
     return " " + " ".join(words) + " "
 
 
+# Where a message's words typed with accents start in `joined(words)`, and the accented form typed.
+Typed = Mapping[int, str]
+
+
+class Matcher:
+    """A compiled group of patterns that also respects accents: a word the resident typed with
+    accents matches a pattern word only when it could be that word ("cán bộ" does not match the
+    pattern "cần", "lần đầu" not "lẫn"). Words typed without accents match on their plain form."""
+
+    def __init__(self, rx: re.Pattern[str], accents: dict[str, frozenset[str]]) -> None:
+        self.rx = rx
+        self._accents = accents
+
+    def _fits(self, s: str, m: re.Match[str], typed: Typed, positions: list[int]) -> bool:
+        skipped = [(a, b) for a, b in m.regs[1:] if b > a]  # words a "*" stood for
+        for i in range(bisect_left(positions, m.start()), len(positions)):
+            p = positions[i]
+            if p >= m.end():
+                break
+            if any(a <= p < b for a, b in skipped):
+                continue
+            forms = self._accents.get(s[p : s.index(" ", p)])
+            if forms and not any(could_be(typed[p], f) for f in forms):
+                return False
+        return True
+
+    def finditer(self, s: str, typed: Typed | None = None, pos: int = 0, endpos: int | None = None
+                 ) -> Iterator[re.Match[str]]:
+        positions = sorted(typed) if typed and self._accents else []
+        for m in self.rx.finditer(s, pos, len(s) if endpos is None else endpos):
+            if not positions or self._fits(s, m, typed or {}, positions):
+                yield m
+
+    def search(self, s: str, typed: Typed | None = None, pos: int = 0, endpos: int | None = None
+               ) -> re.Match[str] | None:
+        return next(self.finditer(s, typed, pos, endpos), None)
+
+
 class PatternCompiler:
     """Compiles lexicon patterns ("{kin} {poss}? mất", "có tin * thì {sendverb}") to regexes."""
 
     def __init__(self, canon: Canonicalizer, classes: dict[str, list[str]]) -> None:
         self._canon = canon
         self._classes: dict[str, str] = {}
+        self._class_words: dict[str, list[str]] = classes
         for name, members in classes.items():
             forms = {" ".join(canon.words(m)) for m in members} - {""}
             self._classes[name] = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+
+    def _accents(self, patterns: Iterable[str]) -> dict[str, frozenset[str]]:
+        """Plain word → the spellings the patterns (and their classes) write it with, from the ones
+        written with accents (a pattern written without any, "o mo", says nothing about accents)."""
+        out: dict[str, set[str]] = {}
+        for pattern in patterns:
+            for word in pattern.split():
+                word = word.rstrip("?")
+                if word.startswith("{"):
+                    texts = self._class_words.get(word[1:-1], [])
+                elif marked(pattern):
+                    texts = [word]
+                else:
+                    continue
+                for text in texts:
+                    if marked(text) or text is word:
+                        for w, acc in self._canon.words_acc(text):
+                            if acc is not None:
+                                out.setdefault(w, set()).add(acc)
+        return {w: frozenset(forms) for w, forms in out.items()}
 
     def body(self, pattern: str) -> str:
         parts: list[str] = []
@@ -175,7 +235,7 @@ class PatternCompiler:
             optional = word.endswith("?") and word != "?"
             word = word.rstrip("?") if optional else word
             if word == "*":
-                parts.append(r"(?:[^ |]+ ){0,3}")
+                parts.append(r"((?:[^ |]+ ){0,3})")  # the one capturing group: words skipped, unchecked
                 continue
             if word.startswith("{") and word.endswith("}"):
                 piece = f"(?:{self._classes[word[1:-1]]}) "
@@ -186,8 +246,9 @@ class PatternCompiler:
             parts.append(f"(?:{piece})?" if optional else piece)
         return "".join(parts)
 
-    def compile(self, patterns: Iterable[str]) -> re.Pattern[str] | None:
+    def compile(self, patterns: Iterable[str]) -> Matcher | None:
+        patterns = list(patterns)
         bodies = sorted({b for p in patterns if (b := self.body(p))}, key=len, reverse=True)
         if not bodies:
             return None
-        return re.compile("(?<= )(?:" + "|".join(bodies) + ")")
+        return Matcher(re.compile("(?<= )(?:" + "|".join(bodies) + ")"), self._accents(patterns))

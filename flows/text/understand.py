@@ -17,9 +17,9 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from flows.procedures.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
-from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, joined
+from flows.text.canon import BREAK, Canonicalizer, Matcher, PatternCompiler, Typed, joined
 from flows.text.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
-from flows.text.normalize import is_syllable, marked, tokens
+from flows.text.normalize import accent_valid, is_syllable, marked, tokens
 from flows.text.numbers import read_age
 from flows.text.rank import Ranker
 
@@ -87,8 +87,8 @@ def find_dossier_code(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class _Situation:
-    when: re.Pattern[str]
-    unless: re.Pattern[str] | None
+    when: Matcher
+    unless: Matcher | None
     add: tuple[str, ...]  # the ranker's terms for the words it adds
     drop: frozenset[str]
     weight: float
@@ -151,9 +151,20 @@ class Understander:
 
     # ---- helpers -------------------------------------------------------------------------------
 
-    def _has(self, name: str, s: str) -> bool:
+    def _has(self, name: str, s: str, typed: Typed | None = None) -> bool:
         rx = self._cues.get(name)
-        return rx is not None and rx.search(s) is not None
+        return rx is not None and rx.search(s, typed) is not None
+
+    @staticmethod
+    def _typed(words: list[str], accents: list[str | None]) -> dict[int, str]:
+        """Where each word typed with (possible) accents starts in `joined(words)`, and how it was typed."""
+        out: dict[int, str] = {}
+        pos = 1
+        for w, acc in zip(words, accents, strict=True):
+            if acc is not None and marked(acc) and accent_valid(acc):
+                out[pos] = acc
+            pos += len(w) + 1
+        return out
 
     @staticmethod
     def _layout(words: list[str]) -> tuple[list[int], list[int]]:
@@ -203,7 +214,7 @@ class Understander:
         return weights
 
     def _expand(
-        self, words: list[str], s: str, weights: list[float] | None = None
+        self, words: list[str], s: str, weights: list[float] | None = None, typed: Typed | None = None
     ) -> tuple[list[int], dict[str, float], list[tuple[int, int]]]:
         """Apply situations and age bands: the indices of the words kept (matched spans lose their
         `drop` words), the terms to add, and the spans the situations matched in `s`."""
@@ -222,11 +233,11 @@ class Understander:
             lo = bounds[c][0] if c in bounds else starts[i]
             bounds[c] = (lo, starts[i] + len(words[i]))
         for sit in self._situations:
-            for m in sit.when.finditer(s):
+            for m in sit.when.finditer(s, typed):
                 span = range(bisect_left(starts, m.start()), bisect_left(starts, m.end()))
                 if sit.unless is not None and span:
                     lo, hi = bounds[clause_of[span[0]]]
-                    if sit.unless.search(s, lo - 1, hi + 1):
+                    if sit.unless.search(s, typed, lo - 1, hi + 1):
                         continue
                 spans.append(m.span())
                 clause_weight = weights[span[0]] if weights and span else 1.0
@@ -256,7 +267,8 @@ class Understander:
         the message contains whole (once misspellings are repaired), if any."""
         starts, clause_of = self._layout(words)
         weights = self._clause_weights(words, s, starts, clause_of)
-        kept, extra, spans = self._expand(words, s, weights)
+        typed = self._typed(words, accents) if accents is not None else None
+        kept, extra, spans = self._expand(words, s, weights, typed)
         query_words = [words[i] for i in kept]
         fixed: dict[int, str] = {}
         q = self.ranker.query(
@@ -341,10 +353,14 @@ class Understander:
         7. a procedure; then greetings and guesses.
         """
         code = find_dossier_code(text)
-        typed = self.canon.canon_acc(text)
-        words = [w for w, _ in typed]
+        typed_words = self.canon.canon_acc(text)
+        words = [w for w, _ in typed_words]
         s = joined(words)
         thon = self._find_thon(words, s) if self._thon else None
+        typed = self._typed(words, [a for _, a in typed_words])
+
+        def has(name: str, text: str = s) -> bool:
+            return self._has(name, text, typed)
 
         # Rule-based intents get a fixed confidence: 0.9 for an explicit cue, lower for guesses.
         def simple(intent: str, confidence: float = 0.9, *, field: str | None = None,
@@ -352,16 +368,16 @@ class Understander:
             return Understanding(intent=intent, confidence=confidence, dossier_code=code, thon=thon, field=field,
                                  topic=topic)
 
-        if self._has("unsubscribe", s):
+        if has("unsubscribe"):
             return simple("unsubscribe", topic=self._topic(s))
         if code:
             return simple("dossier_lookup")
-        if self._has("handoff", s) and not self._has("contact_strong", s):
+        if has("handoff") and not has("contact_strong"):
             return simple("handoff")  # "sđt cán bộ trực" asks for a number, not for a person now
-        if self._has("out_of_scope_strong", s):  # "recommend a boat tour": not the boat registration
+        if has("out_of_scope_strong"):  # "recommend a boat tour": not the boat registration
             return simple("out_of_scope")
 
-        ranked, spans, named = self._rank(words, s, [a for _, a in typed])
+        ranked, spans, named = self._rank(words, s, [a for _, a in typed_words])
         top = ranked[0][1] if ranked else 0.0
         strong = top >= STRONG
 
@@ -370,51 +386,51 @@ class Understander:
         own = s
         for a, b in spans:
             own = own[:a] + " " * (b - a) + own[b:]
-        status = self._has("status", own)
-        if self._has("id_card", s) and (status or top < STRONG):
+        status = has("status", own)
+        if has("id_card") and (status or top < STRONG):
             return simple("id_card_lookup")
         if (
-            self._has("dossier_check", s)
-            or (self._has("dossier", s) and status)
-            or self._has("status_strong", own)
+            has("dossier_check")
+            or (has("dossier") and status)
+            or has("status_strong", own)
         ):
             return simple("dossier_lookup")
-        if self._has("subscribe", s) or (self._has("subscribe_weak", s) and not strong):
+        if has("subscribe") or (has("subscribe_weak") and not strong):
             return simple("subscribe", topic=self._topic(s))
-        browse = self._has("browse", s)
-        if self._has("wednesday", s):
+        browse = has("browse")
+        if has("wednesday"):
             if browse:
                 return simple("browse", field=self._field(s))
-            if self._has("wednesday_model", s) or not strong:
+            if has("wednesday_model") or not strong:
                 return simple("wednesday_info")
         field = self._field(s)
-        if field or self._has("procedure_word", s):
+        if field or has("procedure_word"):
             rest, best = self._residual(s)
             # An explicit "danh sách / những thủ tục…" wins unless a procedure is clearly named;
             # without one, only a message that is nothing but a field name counts.
             if (browse and best < VERY_STRONG) or (field and not rest and best < PLAUSIBLE):
                 return simple("browse", field=field)
-        if self._has("contact_strong", own) and top < VERY_STRONG:
+        if has("contact_strong", own) and top < VERY_STRONG:
             return simple("contact")
-        if self._has("capabilities", s) and top < VERY_STRONG:
+        if has("capabilities") and top < VERY_STRONG:
             return simple("greeting")
-        if top < CARD and self._has("greeting", s) and not self._has("ask", s):
+        if top < CARD and has("greeting") and not has("ask"):
             return simple("greeting")  # "chào phường, chúc cán bộ…": no question, no clear need
-        if top < CARD and self._has("out_of_scope", s):
+        if top < CARD and has("out_of_scope"):
             return simple("out_of_scope", confidence=1.0 - top)
         if not strong:
-            if self._has("contact_subject", own) and self._has("contact_ask", own):
+            if has("contact_subject", own) and has("contact_ask", own):
                 return simple("contact")
-            if self._has("news", s):
+            if has("news"):
                 return simple("news", topic=self._topic(s))
         if top >= PLAUSIBLE:
             return Understanding(
                 intent="procedure", procedures=tuple(ranked), confidence=top, dossier_code=code, thon=thon,
                 named=named == ranked[0][0],
             )
-        if self._has("greeting", s):
+        if has("greeting"):
             return simple("greeting")
-        if self._has("wednesday_model", s) and "hen" in words:
+        if has("wednesday_model") and "hen" in words:
             return simple("wednesday_info", confidence=0.6)
         if any(rx.search(s) for _, rx in self._topics_multi):
             return simple("news", confidence=0.5, topic=self._topic(s))

@@ -89,7 +89,7 @@ async def test_the_language_buttons_switch_both_ways(bot: BotHarness) -> None:
     english = await chat.click("English")
     assert "From now on I will answer in English" in texts(english) and "How can we help?" in texts(english)
     fallback = await chat.say("zzz")
-    assert "Sorry, I did not understand" in texts(fallback) and "please ask staff" in texts(fallback)
+    assert "I did not understand" in texts(fallback) and "please ask staff" in texts(fallback)
     back = await chat.click("Tiếng Việt")
     assert "Từ giờ tôi trả lời bằng tiếng Việt" in texts(back) and "Bạn cần giúp gì?" in texts(back)
 

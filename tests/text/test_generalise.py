@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.text.canon import Canonicalizer
+from flows.text.canon import Canonicalizer, PatternCompiler
 from flows.text.lexicon import Lexicon, load_lexicon
 from flows.text.understand import Understander, Understanding, decide, load_default_understander
 
@@ -186,3 +186,22 @@ def test_a_name_with_more_said_is_left_to_the_ranking(u: Understander) -> None:
     x = u.understand("khai sinh lại")
     assert not x.named and decide(x) == "suggest"
 
+
+
+def test_cue_words_typed_with_accents_must_fit_the_pattern() -> None:
+    c = Canonicalizer(load_lexicon())
+    pc = PatternCompiler(c, {"staff": ["cán bộ"]})
+    need = pc.compile(["cần gì", "cần * giấy"])
+    assert need is not None
+    s = " can gi "
+    assert need.search(s) is not None  # typed without accents: the plain match stands
+    assert need.search(s, {1: "cán"}) is None  # "cán" cannot be "cần"
+    assert need.search(" can gi ", {1: "cần"}) is not None
+    # a word a "*" stands for is not checked: "chủng" may be anything
+    assert need.search(" can chung giay ", {1: "cần", 5: "chủng"}) is not None
+
+
+def test_a_situation_needs_the_accents_it_was_written_with(u: Understander) -> None:
+    # "lần đầu" (the first time) is not "lẫn" (confused): no guardian for a first ID card
+    x = u.understand("cháu muốn làm thẻ căn cước lần đầu thì đi đâu")
+    assert top(x) == "cu-tru/cap-doi-cap-lai-can-cuoc", x.procedures[:3]
