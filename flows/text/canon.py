@@ -160,7 +160,8 @@ def joined(words: Iterable[str]) -> str:
     return " " + " ".join(words) + " "
 
 
-# Where a message's words typed with accents start in `joined(words)`, and the accented form typed.
+# Where a message's words typed with accents start in `joined(words)` (in increasing order), and the
+# accented form typed.
 Typed = Mapping[int, str]
 
 
@@ -188,14 +189,19 @@ class Matcher:
 
     def finditer(self, s: str, typed: Typed | None = None, pos: int = 0, endpos: int | None = None
                  ) -> Iterator[re.Match[str]]:
-        positions = sorted(typed) if typed and self._accents else []
-        for m in self.rx.finditer(s, pos, len(s) if endpos is None else endpos):
-            if not positions or self._fits(s, m, typed or {}, positions):
-                yield m
+        matches = self.rx.finditer(s, pos, len(s) if endpos is None else endpos)
+        if not typed or not self._accents:
+            return matches
+        positions = list(typed)  # built in increasing order
+        return (m for m in matches if self._fits(s, m, typed, positions))
 
     def search(self, s: str, typed: Typed | None = None, pos: int = 0, endpos: int | None = None
                ) -> re.Match[str] | None:
-        return next(self.finditer(s, typed, pos, endpos), None)
+        end = len(s) if endpos is None else endpos
+        m = self.rx.search(s, pos, end)
+        if m is None or not typed or not self._accents or self._fits(s, m, typed, list(typed)):
+            return m
+        return next(self.finditer(s, typed, m.start() + 1, end), None)
 
 
 class PatternCompiler:

@@ -138,3 +138,22 @@ async def test_an_application_lookup_in_english(db_url: str) -> None:
 async def test_out_of_scope_in_english_says_what_the_bot_does(bot: BotHarness) -> None:
     replies = await bot.resident("visitor").say("Can you recommend a good basket boat tour?")
     assert "please ask staff" in texts(replies) and "📄" not in texts(replies)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Is my ID card ready?", "id_card_lookup"),
+        ("I applied for an ID card last month, is it done?", "id_card_lookup"),
+        ("Can you check my application status?", "dossier_lookup"),
+        ("Where is the ward office?", "contact"),
+        ("Can I speak English with someone?", "handoff"),
+        ("Please send me flood warnings", "subscribe"),
+        ("Stop sending me news", "unsubscribe"),
+        ("Which procedures can I do on Wednesday?", "browse"),
+        ("What can you do?", "greeting"),
+        ("I want to register my temporary stay", "procedure"),
+    ],
+)
+def test_english_intents(u: Understander, text: str, intent: str) -> None:
+    assert u.understand(text).intent == intent, text
