@@ -3,13 +3,22 @@ every feature serves its own pages (bot/app.py mounts it at /console with the fe
 
 from __future__ import annotations
 
-from bot.console import cli
-from bot.feature import Feature
+from bot.console import cli, handoffs
+from bot.console.handoff_cases import CaseSync
+from bot.feature import Feature, RuntimeParts
+from storage.console.handoff_models import HandoffCase, HandoffNote
 from storage.console.models import ConsoleAudit, ConsoleLoginAttempt, ConsoleSession, ConsoleUser
+
+
+def start_case_sync(parts: RuntimeParts) -> CaseSync:
+    return CaseSync(parts.engine, parts.clock)
+
 
 CONSOLE = Feature(
     "console",
     commands=tuple(cli.COMMANDS),
+    console=handoffs.PAGES,  # the handoff inbox (the frame's own pages are mounted by bot/console/app.py)
+    background=start_case_sync,
     config_sections=("console",),
-    tables=(ConsoleUser, ConsoleSession, ConsoleLoginAttempt, ConsoleAudit),
+    tables=(ConsoleUser, ConsoleSession, ConsoleLoginAttempt, ConsoleAudit, HandoffCase, HandoffNote),
 )
