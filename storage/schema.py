@@ -4,6 +4,7 @@
 from storage.broadcasts import models as broadcast_models  # noqa: F401
 from storage.console import handoff_models  # noqa: F401
 from storage.console import models as console_models  # noqa: F401
+from storage.lookups import drafts as import_drafts  # noqa: F401
 from storage.lookups import models as lookup_models  # noqa: F401
 from storage.models import Base
 

@@ -17,9 +17,9 @@ KINDS = {"dossiers": "dossier", "id-cards": "id_card"}
 
 
 async def _import(config: AppConfig, args: argparse.Namespace) -> int:
-    from bot.lookups.files import FileProblem, read_rows
+    from bot.lookups.checking import check_file
+    from bot.lookups.files import FileProblem
     from bot.lookups.sync import store_records
-    from bot.lookups.validate import MODELS, NATURAL_KEY, validate
     from bot.services import build_services
     from storage.types import utcnow
 
@@ -28,28 +28,22 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
     if services.hasher is None:
         raise UsageError(["privacy.hash_key is not set (set MOTCUA_PRIVACY__HASH_KEY): records cannot be "
                           "stored without hashing their personal values"])
-    imports = config.imports
-    columns = imports.dossier_columns if kind == "dossier" else imports.id_card_columns
-    labels = imports.dossier_statuses if kind == "dossier" else imports.id_card_statuses
-    required = [name for name, f in MODELS[kind].model_fields.items() if f.is_required()]
     path = Path(args.file)
     try:
-        headers, rows = read_rows(path, columns, required, NATURAL_KEY[kind])
+        checked = check_file(config.imports, kind, path)
     except FileProblem as e:
         raise UsageError([str(e)]) from None
-    valid, problems, duplicates = validate(kind, rows, labels, item_name="row")
     async with migrated_engine(config) as engine, engine.begin() as conn:
-        report = await store_records(conn, kind, [r for _, r in valid], services, f"import:{path.name}", utcnow())
-    for row, first in duplicates:
+        report = await store_records(conn, kind, [r for _, r in checked.valid], services, f"import:{path.name}",
+                                     utcnow())
+    for row, first in checked.duplicates:
         print(f"row {row}: same as row {first}, skipped")
-    for p in problems:
-        where = f"{headers.get(p.field, p.field)!r} ({p.field})" if p.field else "row"
-        print(f"row {p.item}: {where}: {p.reason}", file=sys.stderr)
-    rejected = len({p.item for p in problems})
-    print(f"{args.kind}: {len(rows)} rows read: {report.inserted} new, {report.updated} updated, "
-          f"{report.unchanged} unchanged, {len(duplicates)} duplicates skipped, {rejected} rejected; "
-          f"{report.notified} notifications queued")
-    return EXIT_FAILED if problems else EXIT_OK
+    for line in checked.problem_lines():
+        print(line, file=sys.stderr)
+    print(f"{args.kind}: {len(checked.rows)} rows read: {report.inserted} new, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {len(checked.duplicates)} duplicates skipped, {checked.rejected} "
+          f"rejected; {report.notified} notifications queued")
+    return EXIT_FAILED if checked.problems else EXIT_OK
 
 
 async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:

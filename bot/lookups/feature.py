@@ -6,6 +6,7 @@ from bot.feature import Feature
 from bot.lookups import api, cli, pages
 from flows.lookups.dossier import DOSSIER
 from flows.lookups.idcard import IDCARD
+from storage.lookups.drafts import ImportDraft
 from storage.lookups.models import Dossier, IdCardResult, LookupAudit, LookupOptIn
 
 LOOKUPS = Feature(
@@ -16,5 +17,5 @@ LOOKUPS = Feature(
     console=pages.PAGES,
     commands=tuple(cli.COMMANDS),
     config_sections=("privacy", "imports"),
-    tables=(Dossier, IdCardResult, LookupOptIn, LookupAudit),
+    tables=(Dossier, IdCardResult, LookupOptIn, LookupAudit, ImportDraft),
 )

@@ -40,8 +40,14 @@ async def store_records(conn: AsyncConnection, kind: str, records: Sequence[Doss
     hasher = services.hasher
     if hasher is None:
         raise RuntimeError("privacy.hash_key is not configured")
+    return await store_rows(conn, kind, [r.to_row(hasher, source[:100]) for r in records], services, now)
+
+
+async def store_rows(conn: AsyncConnection, kind: str, rows: Sequence[dict[str, Any]], services: Services,
+                     now: datetime) -> SyncReport:
+    """Rows as `to_row` makes them (hashed): what a console import draft holds until it is committed."""
     store = LookupStore(conn)
-    result = await store.upsert(kind, [r.to_row(hasher, source[:100]) for r in records], now)
+    result = await store.upsert(kind, rows, now)
     notified = await _notify(conn, store, kind, result.changes, services, now)
     return SyncReport(result.inserted, result.updated, result.unchanged, notified)
 
