@@ -32,7 +32,7 @@ from storage.lookups import drafts
 KINDS = {"dossier": "Hồ sơ một cửa", "id_card": "Kết quả căn cước"}
 PERSONAL = frozenset({"phone", "id_number", "birth_date"})
 SAMPLES = 3
-CHUNK = 50  # rows stored per statement batch, so the loop gets a turn between batches
+CHUNK = 25  # rows stored per statement batch, so the loop gets a turn between batches
 DATE_COLUMNS = frozenset({"received_on", "due_on", "result_on", "ready_on"})
 RECENT = 20
 
