@@ -51,3 +51,10 @@ class ConsolePages:
     nav: tuple[NavItem, ...] = ()
     panels: tuple[Panel, ...] = ()
     templates: Path | None = None
+
+    @classmethod
+    def joined(cls, *parts: ConsolePages) -> ConsolePages:
+        """Several modules' pages as one feature's (templates: the console's own folder)."""
+        return cls(permissions={k: v for p in parts for k, v in p.permissions.items()},
+                   routes=tuple(r for p in parts for r in p.routes), nav=tuple(i for p in parts for i in p.nav),
+                   panels=tuple(x for p in parts for x in p.panels))

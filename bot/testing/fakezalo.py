@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import hashlib
 import itertools
 import secrets
 import time
@@ -22,6 +24,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+import yarl
 from aiohttp import web
 
 from bot.zalo.signature import sign_header
@@ -30,6 +33,7 @@ SEND_PATH = "/v3.0/oa/message/cs"
 CONVERSATION_PATH = "/v2.0/oa/conversation"
 FOLLOWERS_PATH = "/v3.0/oa/user/getlist"
 TOKEN_PATH = "/v4/oa/access_token"
+CONSENT_PATH = "/v4/oa/permission"
 
 # Error bodies. -216 and -100 are documented send codes; the OAuth codes other than -14014 are
 # UNCONFIRMED placeholders (the fake only needs them to be non-zero and distinct).
@@ -93,6 +97,7 @@ class FakeZalo:
         self.refresh_token = refresh_token  # the newest (unspent) refresh token issued
         self._valid_access: set[str] = {access_token}
         self._valid_refresh: set[str] = {refresh_token}
+        self._codes: dict[str, str] = {}  # authorization code → its PKCE challenge
         self._cond: asyncio.Condition | None = None
         self._cond_loop: asyncio.AbstractEventLoop | None = None
         self._waiters = 0
@@ -315,12 +320,18 @@ class FakeZalo:
             return fail(ERR_INVALID_SECRET, "Invalid secret key")
         if form.get("app_id") != self.app_id:
             return fail(ERR_INVALID_APP_ID, "Invalid app id")
-        if form.get("grant_type") != "refresh_token":
+        if form.get("grant_type") == "authorization_code":  # the first pair, after the consent page (PKCE)
+            challenge = self._codes.pop(str(form.get("code", "")), None)
+            verifier = str(form.get("code_verifier", ""))
+            if challenge is None or _s256(verifier) != challenge:
+                return fail(ERR_INVALID_GRANT, "Invalid authorization code or code verifier")
+        elif form.get("grant_type") != "refresh_token":
             return fail(ERR_INVALID_GRANT, "Unsupported grant type")
-        old = form.get("refresh_token")
-        if not isinstance(old, str) or old not in self._valid_refresh:
-            return fail(ERR_INVALID_REFRESH, "Invalid refresh token")
-        self._valid_refresh.discard(old)  # single-use, like Zalo's
+        else:
+            old = form.get("refresh_token")
+            if not isinstance(old, str) or old not in self._valid_refresh:
+                return fail(ERR_INVALID_REFRESH, "Invalid refresh token")
+            self._valid_refresh.discard(old)  # single-use, like Zalo's
         n = next(self._token_counter)
         access = f"fake-access-{n}-{secrets.token_hex(4)}"
         refresh = f"fake-refresh-{n}-{secrets.token_hex(4)}"
@@ -331,6 +342,17 @@ class FakeZalo:
         self.access_token, self.refresh_token = access, refresh
         await self._answer_late("token")
         return _json({"access_token": access, "refresh_token": refresh, "expires_in": str(self.expires_in)})
+
+    async def _handle_consent(self, request: web.Request) -> web.StreamResponse:
+        """Zalo's consent page, granted at once as if the admin pressed "Cho phép": back to the app's
+        redirect_uri with a single-use code bound to the PKCE challenge."""
+        q = request.query
+        if q.get("app_id") != self.app_id or not q.get("redirect_uri") or not q.get("code_challenge"):
+            return web.Response(status=400, text="app_id, redirect_uri and code_challenge are required")
+        code = f"fake-code-{secrets.token_hex(8)}"
+        self._codes[code] = q["code_challenge"]
+        target = yarl.URL(q["redirect_uri"]).update_query(code=code, state=q.get("state", ""), oa_id="fake-oa")
+        raise web.HTTPFound(str(target))
 
     # ---- control routes (for a fake running in another process) ------------------------------
 
@@ -400,6 +422,7 @@ class FakeZalo:
         app = web.Application()
         app.router.add_post(SEND_PATH, self._handle_send)
         app.router.add_post(TOKEN_PATH, self._handle_token)
+        app.router.add_get(CONSENT_PATH, self._handle_consent)
         app.router.add_get(CONVERSATION_PATH, self._handle_conversation)
         app.router.add_get(FOLLOWERS_PATH, self._handle_followers)
         app.router.add_get("/_fake/messages", self._handle_messages)
@@ -411,6 +434,10 @@ class FakeZalo:
         app.router.add_post("/_fake/expire_access_token", self._handle_expire)
         app.router.add_post("/_fake/reset", self._handle_reset)
         return app
+
+
+def _s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 # ---- webhook side: signed events -------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import orjson
@@ -26,6 +27,7 @@ from bot.zalo.errors import (
 SEND_PATH = "/v3.0/oa/message/cs"
 CONVERSATION_PATH = "/v2.0/oa/conversation"  # not in the reference; used by public OA integrations
 TOKEN_PATH = "/v4/oa/access_token"
+CONSENT_PATH = "/v4/oa/permission"  # where an admin grants the app access to the OA
 FOLLOWERS_PATH = "/v3.0/oa/user/getlist"  # reference §"Followers and tags"; the answer's shape is not given
 FOLLOWERS_PAGE = 50  # Zalo's maximum count per request
 CONVERSATION_PAGE = 10  # Zalo's maximum count per request
@@ -105,6 +107,7 @@ class ZaloClient:
         self._conversation_url = api_base_url.rstrip("/") + CONVERSATION_PATH
         self._followers_url = api_base_url.rstrip("/") + FOLLOWERS_PATH
         self._token_url = oauth_base_url.rstrip("/") + TOKEN_PATH
+        self._oauth_base_url = oauth_base_url.rstrip("/")
         self._app_id = app_id
         self._app_secret = app_secret
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -196,7 +199,20 @@ class ZaloClient:
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Exchange a (single-use) refresh token for a new pair. Raises TokenRefreshError."""
-        form = {"app_id": self._app_id, "grant_type": "refresh_token", "refresh_token": refresh_token}
+        return await self._token({"app_id": self._app_id, "grant_type": "refresh_token",
+                                  "refresh_token": refresh_token})
+
+    async def exchange_code(self, code: str, code_verifier: str) -> TokenPair:
+        """The first pair, from the code Zalo's consent page sent back (OAuth v4 with PKCE)."""
+        return await self._token({"app_id": self._app_id, "grant_type": "authorization_code", "code": code,
+                                  "code_verifier": code_verifier})
+
+    def consent_url(self, redirect_uri: str, code_challenge: str, state: str) -> str:
+        query = urlencode({"app_id": self._app_id, "redirect_uri": redirect_uri, "code_challenge": code_challenge,
+                           "state": state})
+        return f"{self._oauth_base_url}{CONSENT_PATH}?{query}"
+
+    async def _token(self, form: dict[str, str]) -> TokenPair:
         try:
             async with self._session.post(self._token_url, data=form,
                                           headers={"secret_key": self._app_secret},
