@@ -55,7 +55,8 @@ def _prepare(services: Services, config: Any, kind: str, path: Path, filename: s
     hasher = services.hasher
     assert hasher is not None
     rows = [r.to_row(hasher, f"import:{filename}"[:100]) for _, r in checked.valid]
-    rows_json = json.dumps(rows, default=lambda d: d.isoformat() if isinstance(d, date) else str(d))
+    # One small dumps per row, not one big call: a C call holds the GIL, and the event loop with it.
+    rows_json = "\n".join(json.dumps(r, default=_iso) for r in rows)
     fields = DOSSIER_FIELDS if kind == "dossier" else ID_CARD_FIELDS
     samples = [{f: (_mask(v) if f in PERSONAL else str(v)) for f, v in cells.items()}
                for _, cells in checked.rows[:SAMPLES]]
@@ -66,9 +67,13 @@ def _prepare(services: Services, config: Any, kind: str, path: Path, filename: s
     return Draft(rows, rows_json, preview)
 
 
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def _rows_back(rows_json: str) -> list[dict[str, Any]]:
-    """In a thread: a draft's rows as `store_rows` takes them."""
-    rows: list[dict[str, Any]] = json.loads(rows_json)
+    """In a thread: a draft's rows (JSON lines) as `store_rows` takes them."""
+    rows: list[dict[str, Any]] = [json.loads(line) for line in rows_json.splitlines() if line]
     for row in rows:
         for column in DATE_COLUMNS & row.keys():
             if row[column] is not None:

@@ -22,8 +22,8 @@ class ImportDraft(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))  # draft | committed | discarded
-    rows: Mapped[str] = mapped_column(Text)  # a JSON list, written and read off the event loop; emptied once
-    # committed or discarded
+    rows: Mapped[str] = mapped_column(Text)  # JSON lines, one row each, written and read off the event loop;
+    # emptied once committed or discarded
     preview: Mapped[dict[str, Any]]  # mapping, counts, problems, masked samples
     result: Mapped[dict[str, Any] | None]  # what the commit did
     decided_by: Mapped[str | None] = mapped_column(String(64))
@@ -51,7 +51,7 @@ async def decide(conn: AsyncConnection, draft_id: int, status: str, by: str, at:
                  result: dict[str, Any] | None = None) -> str | None:
     """Move a draft out of "draft" once (the rows it held, or None when another request was first)."""
     q = (update(drafts).where(drafts.c.id == draft_id, drafts.c.status == "draft")
-         .values(status=status, decided_by=by, decided_at=at, rows="[]", result=result).returning(drafts.c.id))
+         .values(status=status, decided_by=by, decided_at=at, rows="", result=result).returning(drafts.c.id))
     row = await get(conn, draft_id)
     if row is None or (await conn.execute(q)).first() is None:
         return None
