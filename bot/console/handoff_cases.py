@@ -4,15 +4,15 @@ through the outbox as the OA, close it (the bot comes back and tells the residen
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.background import PollingLoop
 from flows.handoff import HANDOFF_PAUSE
 from flows.replies import Text
 from storage.console import handoffs as repo
@@ -20,8 +20,6 @@ from storage.models import Priority
 from storage.queues import enqueue
 
 # Zalo accepts a consultation message up to 7 days after the resident's last message (error -230 after).
-log = logging.getLogger(__name__)
-
 REPLY_WINDOW = timedelta(days=7)
 REPLY_LIMIT = 2000  # characters in one Zalo text message
 
@@ -54,31 +52,28 @@ async def close(conn: AsyncConnection, case: Any, by: str, farewell: str, now: d
     return True
 
 
-class CaseSync:
+class CaseSyncFailed(Exception):
+    """A sync pass failed; only the error's class is kept (a statement's message may quote Zalo ids)."""
+
+
+class CaseSync(PollingLoop):
     """Background work: opens a case when a resident asks for staff and closes it when the pause ends.
     Pages run the same pass before they read, so a case shows up at once."""
 
     def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime]) -> None:
+        super().__init__()
         self.engine, self.clock = engine, clock
-        self._wake = asyncio.Event()
 
     async def run_once(self) -> int:
-        async with self.engine.begin() as conn:
-            opened, closed = await repo.sync(conn, self.clock(), HANDOFF_PAUSE)
+        try:
+            async with self.engine.begin() as conn:
+                opened, closed = await repo.sync(conn, self.clock(), HANDOFF_PAUSE)
+        except SQLAlchemyError as e:
+            raise CaseSyncFailed(type(e).__name__) from None
         return opened + closed
 
-    async def _forever(self, poll_interval: float) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:  # the database may be away for a moment: try again next poll
-                log.exception("handoff case sync failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), poll_interval)
-            self._wake.clear()
+    def may_have_more(self, busy: int) -> bool:
+        return False  # one pass finds every case to open or close
 
     def start(self, poll_interval_seconds: float) -> list[asyncio.Task[Any]]:
-        return [asyncio.create_task(self._forever(max(poll_interval_seconds, 1.0)), name="handoff-cases")]
-
-    def wake(self) -> None:
-        self._wake.set()
+        return [asyncio.create_task(self.run_forever(max(poll_interval_seconds, 1.0)), name="handoff-cases")]
