@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,7 +34,7 @@ from bot.runtime import RUNTIME, Runtime
 from bot.sender import RenderLimits, Sender, history_skew, replies_only
 from bot.services import build_services
 from bot.tokens import RECONNECT, TokenManager
-from bot.webhook import ZaloWebhook
+from bot.webhook import WEBHOOK_PATH, ZaloWebhook, body_too_slow
 from bot.worker import DISPATCHED_FAMILIES, Worker
 from bot.zalo.client import ZaloClient
 from flows.base import Flow
@@ -168,9 +169,30 @@ async def metrics_page(request: web.Request) -> web.Response:
     return web.Response(text=rt.metrics.render(gauges, state), content_type="text/plain")
 
 
+def bounded_bodies(seconds: float) -> Middleware:
+    """Every request's body must arrive within `seconds` (408 otherwise, counted in /metrics): a client
+    trickling a body must not hold a socket and a handler for ever. The webhook bounds its own read (it
+    also stops at its size limit before reading everything)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.body_exists and request.path != WEBHOOK_PATH:
+            try:
+                async with asyncio.timeout(seconds):
+                    await request.read()  # kept by the request for the handler's json() / read()
+            except TimeoutError:
+                resource = request.match_info.route.resource
+                route = resource.canonical if resource is not None else "unmatched"
+                return body_too_slow(request.app[RUNTIME].metrics, route, seconds)
+        return await handler(request)
+
+    return middleware
+
+
 def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True,
                clock: Callable[[], datetime] = utcnow) -> web.Application:
-    app = web.Application(client_max_size=10 * 1024 * 1024)
+    app = web.Application(client_max_size=10 * 1024 * 1024,
+                          middlewares=[bounded_bodies(config.server.body_timeout_seconds)])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         rt = await open_runtime(config, extra_flows=extra_flows, background=background, clock=clock)
@@ -178,7 +200,8 @@ def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), backgroun
         z = config.zalo
         ids = [z.app_id if v == "app_id" else z.oa_id for v in z.signature_ids]
         webhook = ZaloWebhook(rt.inbox, rt.metrics, secret=z.oa_secret_key, id_values=ids,
-                              max_body_bytes=config.server.max_body_bytes, clock=clock)
+                              max_body_bytes=config.server.max_body_bytes, clock=clock,
+                              body_timeout=config.server.body_timeout_seconds)
         app[WEBHOOK] = webhook
         yield
         await close_runtime(rt)
@@ -187,7 +210,7 @@ def create_app(config: AppConfig, *, extra_flows: Iterable[Flow] = (), backgroun
         return await request.app[WEBHOOK].handle(request)
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/webhook/zalo", webhook_route)
+    app.router.add_post(WEBHOOK_PATH, webhook_route)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app[api.CONFIG] = config

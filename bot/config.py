@@ -31,6 +31,8 @@ class ServerConfig(_Section):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     # Past this an event not yet stored gets a 503 (Zalo retries), well before Zalo's own 2 s limit.
     store_timeout_seconds: float = Field(1.5, gt=0, le=1.8)
+    # A request body not fully received by then is cut off (408), so slow senders cannot hold sockets.
+    body_timeout_seconds: float = Field(5.0, gt=0)
     public_base_url: str = ""  # used in links shown to residents, e.g. the sandbox
 
 

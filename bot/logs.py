@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 
@@ -35,3 +37,24 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for name, pinned in PINNED_LEVELS.items():
         logging.getLogger(name).setLevel(pinned)
+
+
+class Throttled:
+    """Logs at most `burst` lines per key in each `window` seconds; the first line of the next window says
+    how many were left out. For what an outsider can make happen at will (rejected webhooks)."""
+
+    def __init__(self, logger: logging.Logger, level: int = logging.WARNING, burst: int = 5, window: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._logger, self._level, self._burst, self._window, self._clock = logger, level, burst, window, clock
+        self._windows: dict[str, tuple[float, int]] = {}  # key → (window start, lines asked for in it)
+
+    def log(self, key: str, msg: str, *args: object) -> None:
+        now = self._clock()
+        start, count = self._windows.get(key, (now, 0))
+        if now - start >= self._window:
+            if count > self._burst:
+                msg += f" ({count - self._burst} more like this not logged in the previous {self._window:g} s)"
+            start, count = now, 0
+        self._windows[key] = (start, count + 1)
+        if count < self._burst:
+            self._logger.log(self._level, msg, *args)

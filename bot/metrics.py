@@ -69,12 +69,14 @@ class Metrics:
             "motcua_event_processing_seconds", "Time from webhook receipt to the event's flow step committed")
         self.outbox = Counter("motcua_outbox_messages_total", "Outbox messages finished, by outcome and reason")
         self.token_refreshes = Counter("motcua_token_refreshes_total", "Zalo token refreshes, by outcome")
+        self.bodies_cut = Counter("motcua_request_bodies_cut_total",
+                                  "Requests cut off because their body did not arrive in time, by route")
 
     def render(self, gauges: dict[str, float], state: dict[str, float] | None = None) -> str:
         """`gauges`: queue depths (motcua_queue_<name>); `state`: other gauges, by their full name."""
         lines: list[str] = []
         for metric in (self.events_received, self.events_rejected, self.events_processed,
-                       self.processing_latency, self.outbox, self.token_refreshes):
+                       self.processing_latency, self.outbox, self.token_refreshes, self.bodies_cut):
             lines.extend(metric.render())
         for name, value in sorted(gauges.items()):
             lines += [f"# TYPE motcua_queue_{name} gauge", f"motcua_queue_{name} {value:g}"]

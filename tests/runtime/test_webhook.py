@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 
+import pytest
 from sqlalchemy import func, select, text
 
 from bot.testing.fakezalo import FakeZalo
@@ -144,3 +147,32 @@ async def test_an_event_not_stored_in_time_answers_503_and_zalos_retry_is_proces
         assert "Bạn cần giúp gì" in texts(replies)
         assert await stored_events(bot) == 1
         assert len(bot.fake.received) == len(replies), "answered once, not once per delivery"
+
+
+@pytest.mark.parametrize("path", ["/webhook/zalo", "/api/v1/dossiers"])
+async def test_a_body_that_trickles_in_is_cut_off_and_counted(db_url: str, path: str) -> None:
+    """A client that sends its headers and part of its body, then nothing: the request ends with 408 after
+    the configured time instead of holding its socket open forever, and /metrics counts it."""
+    async with BotHarness.start(db_url, server={"body_timeout_seconds": 0.3}) as bot:
+        reader, writer = await asyncio.open_connection(bot.server.host, bot.server.port)
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: 100\r\n\r\n{{".encode())
+        await writer.drain()
+        async with asyncio.timeout(10):
+            status_line = await reader.readline()
+        writer.close()
+        assert status_line.split()[1] == b"408", status_line
+        async with bot.http.get(bot.server.make_url("/metrics")) as resp:
+            assert f'motcua_request_bodies_cut_total{{route="{path}"}} 1' in await resp.text()
+
+
+async def test_rejected_requests_are_logged_with_their_reason_a_few_a_minute(
+        bot: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    raw, _ = bot.events.text("u1", "menu")
+    with caplog.at_level(logging.WARNING, logger="bot.webhook"):
+        for _ in range(8):
+            assert (await bot.post(raw, {"X-ZEvent-Signature": "mac=zzz"})).status == 401
+        assert (await bot.post(b"{not json", {})).status == 400
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.webhook"]
+    assert sum("401 (signature)" in line for line in lines) == 5, lines
+    assert sum("400 (malformed)" in line for line in lines) == 1, lines
