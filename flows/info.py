@@ -18,9 +18,10 @@ WEEKDAYS = {
 
 
 async def _wednesday(ctx: TurnContext, _arg: str) -> Step:
-    same_day = ctx.services.catalog.same_day()
-    listing = "\n".join(f"• {p.short_name}" for p in same_day)
-    text = ctx.text("wednesday_info", count=str(len(same_day)), procedures=listing)
+    same_day, received = ctx.services.catalog.wednesday_list()
+    listing = "\n".join([ctx.text("wednesday_same_day_heading"), *(f"• {name}" for name in same_day), "",
+                         ctx.text("wednesday_received_heading"), *(f"• {name}" for name in received)])
+    text = ctx.text("wednesday_info", count=str(len(same_day) + len(received)), procedures=listing)
     buttons = (Button(ctx.text("button_browse"), payload=payload("proc", "browse")), back_button(ctx))
     return Step([Text(text, buttons)])
 

@@ -70,7 +70,11 @@ class Procedure(BaseModel):
     conditions: str | None = None
     online: Literal["none", "partial", "full"] = "none"
     online_url: str | None = PydanticField(default=None, validate_default=True)
+    # "Ngày thứ Tư không hẹn": solved within the day on Wednesdays (the ⭐ badge; only where working_days
+    # is 0, so the badge never contradicts the card's time), or only received then (taken in, confirmed
+    # or guided without an appointment): the Wednesday list's wording for it.
     same_day_wednesday: bool = False
+    wednesday_received: str | None = None
     informal_names: list[str] = []
     keywords: list[str] = []
     sources: list[str] = []
@@ -91,6 +95,23 @@ class Procedure(BaseModel):
     def _not_negative(cls, v: int | None) -> int | None:
         if v is not None and v < 0:
             raise ValueError("must not be negative")
+        return v
+
+    @field_validator("same_day_wednesday")
+    @classmethod
+    def _same_day_means_within_the_day(cls, v: bool, info: ValidationInfo) -> bool:
+        if v and info.data.get("working_days") != 0:
+            raise ValueError("only for a procedure done within the day (working_days = 0); "
+                             "use wednesday_received for one only received on Wednesdays")
+        return v
+
+    @field_validator("wednesday_received")
+    @classmethod
+    def _received_is_not_same_day(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must not be empty (leave it out when not on the Wednesday list)")
+        if v is not None and info.data.get("same_day_wednesday"):
+            raise ValueError("a procedure solved the same day (same_day_wednesday) is not only received")
         return v
 
     @field_validator("online_url")
@@ -170,6 +191,12 @@ class Catalog:
     def same_day(self) -> list[Procedure]:
         """Procedures flagged as done the same day on Wednesdays (inferred list, see the file note)."""
         return [p for p in self.procedures if p.same_day_wednesday]
+
+    def wednesday_list(self) -> tuple[list[str], list[str]]:
+        """The "Ngày thứ Tư không hẹn" list as residents read it: (solved the same day, only received), one
+        line each; procedures sharing a line (khiếu nại and tố cáo) appear once."""
+        received = dict.fromkeys(p.wednesday_received for p in self.procedures if p.wednesday_received)
+        return [p.short_name for p in self.same_day()], list(received)
 
     def in_field(self, field: str) -> list[Procedure]:
         return [p for p in self.procedures if p.field == field]

@@ -21,6 +21,7 @@ FIELD_LABELS = {
     "fee_text": "lệ phí", "fee_amount": "lệ phí", "fee_basis": "căn cứ lệ phí", "where": "nơi làm",
     "handled_by": "cơ quan giải quyết", "conditions": "điều kiện", "online": "cách nộp trực tuyến",
     "online_url": "địa chỉ nộp trực tuyến", "code": "mã thủ tục", "same_day_wednesday": "giải quyết trong ngày thứ Tư",
+    "wednesday_received": "tiếp nhận ngày thứ Tư",
 }
 FIELD_LABELS_EN = {
     "papers": "papers", "sets": "number of sets", "time_text": "time", "working_days": "time",
@@ -66,6 +67,8 @@ def card_text(ctx: TurnContext, p: Procedure) -> str:
         lines.append(t("card_in_vietnamese"))
     if p.same_day_wednesday:
         lines.append(t("wednesday_badge"))
+    elif p.wednesday_received:
+        lines.append(t("wednesday_received_note", item=p.wednesday_received))
     lines.append(t("card_papers"))
     lines += [f"{i}. {paper}" for i, paper in enumerate(v.papers, 1)]
     if p.sets:

@@ -113,12 +113,34 @@ def test_figures_from_the_sheet(catalog) -> None:
     assert all(p.papers and p.informal_names and p.keywords for p in catalog.procedures)
 
 
-def test_same_day_wednesday_is_the_inferred_list(catalog) -> None:
-    same = {p.slug for p in catalog.same_day()}
-    assert len(same) == 21
-    assert {"ho-tich/dang-ky-khai-sinh", "chung-thuc/ban-sao-tu-ban-chinh", "don-thu/to-cao"} <= same
-    assert "gtvt/dang-ky-xe-tai-cong-an-xa" not in same
+def test_the_wednesday_list_is_the_facts_sheets_twenty(catalog) -> None:
+    """The sheet's 20 items: those solved the same day, and those only received (khiếu nại and tố cáo are
+    one item: received, entered in the book, guided — not solved the same day)."""
+    same_day, received = catalog.wednesday_list()
+    assert len(same_day) + len(received) == 20
+    assert "Đăng ký khai sinh" in same_day and "Chứng thực bản sao (sao y bản chính)" in same_day
+    assert "Tiếp nhận đơn khiếu nại, tố cáo (vào sổ, hướng dẫn)" in received
+    slugs = {p.slug for p in catalog.same_day()}
+    assert not slugs & {"don-thu/khieu-nai-lan-dau", "don-thu/to-cao", "gtvt/dang-ky-xe-tai-cong-an-xa"}
     assert "CHƯA XÁC MINH" in catalog.note
+
+
+def test_the_same_day_badge_is_only_where_the_cards_time_is_same_day(catalog) -> None:
+    for p in catalog.procedures:
+        if p.same_day_wednesday:
+            assert p.working_days == 0, p.slug
+            assert any(words in p.time_text.lower() for words in ("trong ngày", "ngay khi nhận")), p.slug
+            assert p.wednesday_received is None, p.slug
+
+
+def test_a_same_day_badge_on_a_procedure_that_takes_days_is_refused(tmp_path: Path) -> None:
+    text = VALID.replace('time_text = "Trong ngày"', 'time_text = "3 ngày làm việc"\nworking_days = 3')
+    with pytest.raises(CatalogError) as e:
+        load_catalog(write(tmp_path, text + "same_day_wednesday = true\n"))
+    assert "procedure ho-tich/dang-ky-khai-sinh: same_day_wednesday: " in str(e.value)
+    with pytest.raises(CatalogError) as e:
+        load_catalog(write(tmp_path, VALID + 'working_days = 0\nsame_day_wednesday = true\nwednesday_received = "x"\n'))
+    assert "wednesday_received: " in str(e.value)
 
 
 def test_minimal_valid_file(tmp_path: Path) -> None:

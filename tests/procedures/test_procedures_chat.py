@@ -82,12 +82,23 @@ async def test_browse_by_field_then_open_a_card(bot: BotHarness) -> None:
     assert "Chứng thực chữ ký" in card.text.splitlines()[0]
 
 
-async def test_wednesday_answer_explains_and_lists_same_day_procedures(bot: BotHarness) -> None:
+async def test_wednesday_answer_lists_the_twenty_saying_which_are_only_received(bot: BotHarness) -> None:
     [answer] = await bot.resident("u1").say("ngay thu tu khong hen la sao")
     assert "Ngày thứ Tư không hẹn" in answer.text and "miễn phí" in answer.text
     assert "• Đăng ký khai sinh" in answer.text and "chờ phường xác nhận" in answer.text
-    same_day = len(bot.runtime.services.catalog.same_day())
-    assert answer.text.count("\n• ") == same_day
+    assert answer.text.count("\n• ") == 20
+    same_day, received = answer.text.split("\n\n")[2:4]
+    assert "trong ngày" in same_day.splitlines()[0] and "• Đăng ký khai sinh" in same_day
+    assert "khiếu nại" not in same_day and "• Tiếp nhận đơn khiếu nại, tố cáo (vào sổ, hướng dẫn)" in received
+    assert "không cần hẹn" in received.splitlines()[0]
+
+
+async def test_a_procedure_only_received_on_wednesday_has_no_same_day_badge(bot: BotHarness) -> None:
+    chat = bot.resident("u1")
+    card, _ = await chat.say("lam don khieu nai quyet dinh cua phuong")
+    assert card.text.startswith("📄 Giải quyết khiếu nại lần đầu")
+    assert "⭐" not in card.text and "giải quyết ngay trong ngày" not in card.text
+    assert "Thứ Tư" in card.text and "không cần hẹn" in card.text
 
 
 async def test_contact_says_whether_the_desk_is_open_now(db_url: str) -> None:
