@@ -85,6 +85,9 @@ class CommuneConfig(_Section):
     office_name: str = ""
     office_address: str = ""
     office_phone: str = ""
+    # Residents see an unverified phone number or address labelled as such (texts unverified_phone/_address).
+    office_address_verified: bool = False
+    office_phone_verified: bool = False
     # Opening hours per weekday (0 = Monday), each a list of "HH:MM-HH:MM" ranges.
     office_hours: dict[int, list[str]] = {}
     office_hours_verified: bool = False

@@ -45,6 +45,18 @@ def mask_digits(text: str) -> str:
     return _DIGIT_RUNS.sub(lambda m: "*" * (len(m.group()) - 2) + m.group()[-2:], text)
 
 
+def text_defaults(config: AppConfig, texts: Texts) -> dict[str, str]:
+    """{commune}, {phone} and {address} for every text; a phone or address not verified is labelled so."""
+    c = config.commune
+
+    def labelled(value: str, verified: bool, key: str) -> str:
+        return value if verified or not value else texts.get(key, value=value)
+
+    return {"commune": c.name,
+            "phone": labelled(c.office_phone, c.office_phone_verified, "unverified_phone") or "bộ phận một cửa",
+            "address": labelled(c.office_address, c.office_address_verified, "unverified_address")}
+
+
 class Services:
     def __init__(self, config: AppConfig, flow_texts: FlowTexts, catalog: Catalog, understander: Understander,
                  languages: dict[str, FlowTexts] | None = None) -> None:
@@ -59,11 +71,7 @@ class Services:
         self._understand = functools.lru_cache(maxsize=256)(understander.understand)
         self._stamp = flow_files_stamp(config)
         self.hasher: KeyedHasher | None = hasher_for(config.privacy.hash_key)  # None: lookups are off
-        self.text_defaults = {
-            "commune": config.commune.name,
-            "phone": config.commune.office_phone or "bộ phận một cửa",
-            "address": config.commune.office_address,
-        }
+        self.text_defaults = text_defaults(config, self.texts)
 
     @staticmethod
     def simplify(text: str) -> str:
@@ -101,7 +109,7 @@ class Services:
             log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
             return False
         # In place, so every holder of this object (worker, broadcasts) sees the new configuration.
-        for name in ("texts", "menu", "languages", "catalog", "understander", "_understand"):
+        for name in ("texts", "menu", "languages", "catalog", "understander", "_understand", "text_defaults"):
             setattr(self, name, getattr(fresh, name))
         log.info("flow configuration reloaded")
         return True

@@ -53,9 +53,9 @@ async def _contact(ctx: TurnContext, _arg: str) -> Step:
     local = ctx.now.astimezone(ZoneInfo(commune.timezone))
     lines = [ctx.text("contact_title", office=commune.office_name or commune.name)]
     if commune.office_address:
-        lines.append(ctx.text("contact_address", address=commune.office_address))
+        lines.append(ctx.text("contact_address"))  # {address}: labelled when not verified
     if commune.office_phone:
-        lines.append(ctx.text("contact_phone", phone=commune.office_phone))
+        lines.append(ctx.text("contact_phone"))
     if commune.office_hours:
         lines.append(ctx.text("contact_hours"))
         lines += hours_lines(commune.office_hours, ctx.language)
@@ -65,7 +65,8 @@ async def _contact(ctx: TurnContext, _arg: str) -> Step:
             lines.append(ctx.text("contact_hours_unverified"))
     buttons = [back_button(ctx)]
     if commune.office_phone:
-        buttons.insert(0, Button(ctx.text("button_call"), phone=commune.office_phone.replace(" ", "")))
+        call = "button_call" if commune.office_phone_verified else "button_call_unverified"
+        buttons.insert(0, Button(ctx.text(call), phone=commune.office_phone.replace(" ", "")))
     return Step([Text("\n".join(lines), tuple(buttons))])
 
 

@@ -54,7 +54,8 @@ def make_config(db_url: str, zalo_url: str, **sections: dict[str, Any]) -> AppCo
                  "api_base_url": zalo_url, "oauth_base_url": zalo_url, "access_token": "fake-access-0",
                  "refresh_token": "fake-refresh-0", "send_rate_per_second": 10000},
         "commune": {"name": "UBND phường Thử Nghiệm", "office_phone": "0236 000 000",
-                    "office_address": "Số 1 đường Thử", "thon": [{"slug": "thon-mot", "name": "Thôn Một"}]},
+                    "office_address": "Số 1 đường Thử", "office_phone_verified": True, "office_address_verified": True,
+                    "thon": [{"slug": "thon-mot", "name": "Thôn Một"}]},
         "log_level": "WARNING",
     }
     for name, values in sections.items():

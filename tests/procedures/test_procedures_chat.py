@@ -118,6 +118,19 @@ async def test_contact_says_whether_the_desk_is_open_now(db_url: str) -> None:
     assert ("Gọi bộ phận một cửa", {"phone_code": "0236000000"}) in open_.buttons
 
 
+async def test_an_unverified_phone_or_address_is_labelled_wherever_residents_see_it(db_url: str) -> None:
+    """The example's phone was the city's general hotline, shown as the desk's own number."""
+    async with BotHarness.start(db_url, commune={"office_phone_verified": False,
+                                                 "office_address_verified": False}) as bot:
+        chat = bot.resident("u1")
+        [contact] = await chat.say("so dien thoai uy ban phuong")
+        assert "Điện thoại: 0236 000 000 (số chưa được xác minh" in contact.text
+        assert "Địa chỉ: Số 1 đường Thử (địa chỉ chưa được xác minh" in contact.text
+        assert "Gọi bộ phận một cửa" not in contact.button_titles()
+        [unavailable] = await chat.say("tra cuu ho so")  # no hash key in the harness: lookups are off
+        assert "0236 000 000 (số chưa được xác minh" in unavailable.text
+
+
 async def test_nothing_plausible_gets_the_menu_and_is_recorded_for_admins(bot: BotHarness) -> None:
     replies = await bot.resident("u1").say("đội tuyển mình tối nay đá mấy giờ, số tui 0905123456")
     assert "tôi chưa hiểu ý bạn" in texts(replies)
