@@ -39,3 +39,6 @@ class TurnContext:
 
     def text(self, key: str, **values: str) -> str:
         return self.texts.get(key, **{**self.services.text_defaults, **values})
+
+    def has_text(self, key: str) -> bool:
+        return isinstance(getattr(self.texts, key, None), str)

@@ -29,7 +29,8 @@ async def handle_unfollow(
 async def handle_attachment(
     ctx: TurnContext, conv: Conversation | None, msg: Incoming, flows: FlowRegistry
 ) -> Step:
-    return Step([Text(ctx.text("attachment"))], next=conv)
+    kind = f"attachment_{msg.attachment_type}"
+    return Step([Text(ctx.text(kind if ctx.has_text(kind) else "attachment"))], next=conv)
 
 
 async def handle_submit_info(

@@ -40,7 +40,7 @@ def thon_name(ctx: TurnContext, slug: str | None) -> str:
 
 def topics_text(ctx: TurnContext, topics: frozenset[str] | set[str]) -> str:
     names = [t.name for t in _topics(ctx) if t.slug in topics]
-    return ", ".join(names) if names else ctx.text("topics_none")
+    return "; ".join(names) if names else ctx.text("topics_none")  # names contain commas
 
 
 def match_thon(ctx: TurnContext, text: str) -> str | None:

@@ -27,13 +27,20 @@ def dossier_title(text: TextFn, row: Any) -> str:
     return text("dossier_title", code=code, procedure=row.procedure) if row.procedure else code
 
 
+def _status(text: TextFn, key: str, missing: bool, **values: str) -> str:
+    """The status text; its `_undated` variant when the value the sentence needs (a date, the papers) is
+    missing, so no sentence reads "từ chưa có" or lists "• chưa có"."""
+    return text(f"{key}_undated" if missing else key, **values)
+
+
 def dossier_status(text: TextFn, row: Any, hours: str) -> str:
     unknown = text("unknown_date")
-    papers = "\n".join(f"• {p}" for p in row.missing_papers.splitlines()) or f"• {unknown}"
+    papers = "\n".join(f"• {p}" for p in row.missing_papers.splitlines() if p.strip())
     since = text("result_since", date=show_date(row.result_on)) if row.result_on else ""
-    return text(f"dossier_status_{row.status}", due=show_date(row.due_on) or unknown, since=since,
-                result_on=show_date(row.result_on) or unknown, received_on=show_date(row.received_on) or unknown,
-                pickup=row.pickup_place or text("dossier_default_pickup"), papers=papers, hours=hours)
+    missing = {"need_more": not papers, "overdue": not row.due_on}.get(row.status, False)
+    return _status(text, f"dossier_status_{row.status}", missing, due=show_date(row.due_on) or unknown, since=since,
+                   result_on=show_date(row.result_on) or unknown, received_on=show_date(row.received_on) or unknown,
+                   pickup=row.pickup_place or text("dossier_default_pickup"), papers=papers, hours=hours)
 
 
 def card_ident(text: TextFn, row: Any, by_id_number: bool) -> str:
@@ -43,8 +50,9 @@ def card_ident(text: TextFn, row: Any, by_id_number: bool) -> str:
 
 
 def card_status(text: TextFn, row: Any) -> str:
-    return text(f"idcard_status_{row.status}", ready_on=show_date(row.ready_on) or text("unknown_date"),
-                pickup=row.pickup_place or text("idcard_default_pickup"))
+    return _status(text, f"idcard_status_{row.status}", row.status == "ready" and not row.ready_on,
+                   ready_on=show_date(row.ready_on) or text("unknown_date"),
+                   pickup=row.pickup_place or text("idcard_default_pickup"))
 
 
 def notification(text: TextFn, kind: str, row: Any, hours: str) -> Text:

@@ -26,7 +26,7 @@ async def test_follow_onboards_thon_topics_and_contact(db_url: str) -> None:
         done = await chat.send(*bot.events.submit_info("u1", name="Trần Thị Bình", phone="+84 905 123 456",
                                                        address="Tổ 2", ward="Hội An Đông"))
         assert "đã lưu thông tin liên hệ" in texts(done)
-        assert "Thôn: Vạn Lăng" in texts(done) and "Môi trường, thu gom rác, Lịch cắt điện, cắt nước" in texts(done)
+        assert "Thôn: Vạn Lăng" in texts(done) and "Môi trường, thu gom rác; Lịch cắt điện, cắt nước" in texts(done)
 
         summary = await chat.click("Nhận thông báo thôn")  # the main menu's entry opens the settings
         assert "Thôn: Vạn Lăng" in texts(summary) and "Thông tin liên hệ: đã chia sẻ" in texts(summary)
