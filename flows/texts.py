@@ -4,6 +4,7 @@ Every key must exist in both languages, and both menus must offer the same comma
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,12 @@ class Texts(BaseModel):
         raw = getattr(self, key, None)
         if not isinstance(raw, str):
             raise KeyError(f"texts.{key} is not configured")
-        return raw.format_map(_Defaulting(values))
+        text = raw.format_map(_Defaulting(values))
+        # An optional value left empty (no office address configured) must not leave "bộ phận một cửa ()".
+        return _EMPTY_BRACKETS.sub("", text) if "()" in text or "( )" in text else text
+
+
+_EMPTY_BRACKETS = re.compile(r"\s*\(\s*\)")
 
 
 class _Defaulting(dict[str, str]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,12 @@ from aiohttp import web
 from bot.app import create_app
 from bot.config import AppConfig
 from bot.runtime import RUNTIME, Runtime
+from bot.testing.demo import DEMO_HINTS, sandbox_hash_key, seed_demo
 from bot.testing.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
+from storage.types import utcnow
 
 PAGE = Path(__file__).with_name("sandbox.html")
+INFO_FIELDS = ("name", "phone", "address")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.sqlite3"
 DEMO_ADMIN = ("admin", "motcua-sandbox")  # the sandbox's own database only; printed at start
 SANDBOX_ZALO = {
@@ -44,12 +48,15 @@ def sandbox_database(url: str) -> str:
 
 
 def sandbox_config(config: AppConfig, fake_url: str) -> AppConfig:
+    """The configuration with the fake Zalo, the sandbox's own database and its own hash key (so lookups
+    work without the deployment's secret, and never with it)."""
     zalo = config.zalo.model_copy(update={**SANDBOX_ZALO, "api_base_url": fake_url, "oauth_base_url": fake_url,
                                           "signature_ids": ["app_id"], "send_rate_per_second": 50.0})
     database = config.database.model_copy(update={"url": sandbox_database(config.database.url)})
     # The demo admin signs in with a password alone: a newcomer needs no authenticator app to look around.
     console = config.console.model_copy(update={"require_totp_for": []})
-    return config.model_copy(update={"zalo": zalo, "database": database, "console": console})
+    privacy = config.privacy.model_copy(update={"hash_key": sandbox_hash_key(database.url)})
+    return config.model_copy(update={"zalo": zalo, "database": database, "console": console, "privacy": privacy})
 
 
 async def ensure_demo_admin(runtime: Runtime) -> None:
@@ -75,7 +82,8 @@ async def start_fake_zalo() -> FakeZaloServer:
 
 
 class SandboxClient:
-    """Plays residents: signs events as Zalo would and reads what the bot sent back."""
+    """Plays residents: signs events as Zalo would and reads what the bot sent back. What each resident
+    said is kept too, so the page shows both sides of a conversation after a reload."""
 
     def __init__(self, fake: FakeZalo) -> None:
         z = SANDBOX_ZALO
@@ -83,19 +91,36 @@ class SandboxClient:
         self.events = EventFactory(z["app_id"], z["oa_id"], z["oa_secret_key"])
         self.webhook_url = ""  # known once the server listens
         self.http: aiohttp.ClientSession | None = None
+        self._said: dict[str, list[dict[str, Any]]] = {}
 
     async def _post(self, raw: bytes, headers: dict[str, str]) -> int:
         assert self.http is not None, "sandbox client used before the app started"
         return await post(self.http, self.webhook_url, raw, headers)
 
-    async def say(self, user_id: str, text: str) -> int:
+    def _remember(self, user_id: str, shown: str) -> None:
+        self._said.setdefault(user_id, []).append({"who": "me", "text": shown, "at": time.time()})
+
+    async def say(self, user_id: str, text: str, shown: str | None = None) -> int:
+        """`text` as the resident typed it, or a button's hidden payload shown as its title (`shown`)."""
+        self._remember(user_id, shown or text)
         return await self._post(*self.events.text(user_id, text))
 
     async def follow(self, user_id: str) -> int:
         return await self._post(*self.events.follow(user_id))
 
+    async def submit_info(self, user_id: str, info: dict[str, str]) -> int:
+        self._remember(user_id, " · ".join(v for v in info.values() if v))
+        return await self._post(*self.events.submit_info(user_id, **info))
+
     def messages(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
+        """What the bot sent `user_id`, after message `seq` number `after`."""
         return [m.to_dict() for m in self.fake.messages_for(user_id) if m.seq > after]
+
+    def conversation(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
+        """Both sides, oldest first, each with its `index`; from index `after` on."""
+        bot = [{**m.to_dict(), "who": "bot"} for m in self.fake.messages_for(user_id)]
+        both = sorted([*self._said.get(user_id, []), *bot], key=lambda m: m["at"])
+        return [{**m, "index": i} for i, m in enumerate(both) if i >= after]
 
 
 SANDBOX = web.AppKey("sandbox", SandboxClient)
@@ -117,11 +142,27 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 async def _say(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    text = body.get("text")
+    text, shown = body.get("text"), body.get("shown")
     if not isinstance(text, str) or not text.strip():
         raise web.HTTPBadRequest(text="text (a non-empty string) is required")
-    status = await request.app[SANDBOX].say(body["user_id"], text)
+    if shown is not None and not isinstance(shown, str):
+        raise web.HTTPBadRequest(text="shown, when given, is a string (a button's title)")
+    status = await request.app[SANDBOX].say(body["user_id"], text, shown)
     return web.json_response({"webhook_status": status})
+
+
+async def _submit_info(request: web.Request) -> web.Response:
+    """The resident fills Zalo's contact form (request_user_info): name, phone, address."""
+    body = await _json_body(request)
+    info = {k: body.get(k) for k in INFO_FIELDS}
+    if not all(isinstance(v, str) for v in info.values()) or not (info["name"] or "").strip():
+        raise web.HTTPBadRequest(text=f"{', '.join(INFO_FIELDS)} are strings; name is required")
+    status = await request.app[SANDBOX].submit_info(body["user_id"], {k: str(v).strip() for k, v in info.items()})
+    return web.json_response({"webhook_status": status})
+
+
+async def _demo(request: web.Request) -> web.Response:
+    return web.json_response(DEMO_HINTS)
 
 
 async def _follow(request: web.Request) -> web.Response:
@@ -135,7 +176,7 @@ async def _messages(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
     except ValueError:
         raise web.HTTPBadRequest(text="after must be an integer") from None
-    return web.json_response(request.app[SANDBOX].messages(user_id, after))
+    return web.json_response(request.app[SANDBOX].conversation(user_id, after))
 
 
 def add_sandbox(app: web.Application, fake: FakeZalo) -> SandboxClient:
@@ -151,6 +192,8 @@ def add_sandbox(app: web.Application, fake: FakeZalo) -> SandboxClient:
     app.router.add_get("/sandbox", _page)
     app.router.add_post("/sandbox/api/say", _say)
     app.router.add_post("/sandbox/api/follow", _follow)
+    app.router.add_post("/sandbox/api/submit_info", _submit_info)
+    app.router.add_get("/sandbox/api/demo", _demo)
     app.router.add_get("/sandbox/api/messages", _messages)
     return client
 
@@ -178,6 +221,7 @@ async def start_sandbox(config: AppConfig, background: bool = True) -> RunningSa
     try:
         await runner.setup()
         await web.TCPSite(runner, cfg.server.host, cfg.server.port).start()
+        await seed_demo(app[RUNTIME], utcnow())
     except BaseException:
         await runner.cleanup()
         await fake_server.close()

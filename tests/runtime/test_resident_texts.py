@@ -13,6 +13,8 @@ import re
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from bot.services import build_services
 from flows.base import payload
 from flows.lookups.answers import card_status, dossier_status
@@ -116,8 +118,10 @@ async def sweep(bot: BotHarness) -> None:
     assert problems_in(answers) == []
 
 
-def test_no_lookup_answer_has_an_empty_placeholder_whatever_is_missing(db_url: str) -> None:
-    services = build_services(make_config(db_url, "http://127.0.0.1:9"))
+@pytest.mark.parametrize("commune", [{}, {"office_address": "", "office_phone": ""}], ids=["commune", "bare"])
+def test_no_lookup_answer_has_an_empty_placeholder_whatever_is_missing(commune: dict[str, str]) -> None:
+    """Also with no office address or phone configured (the sandbox's defaults read "bộ phận một cửa ()")."""
+    services = build_services(make_config("sqlite+aiosqlite:///unused.sqlite3", "http://127.0.0.1:9", commune=commune))
 
     def text(key: str, **values: Any) -> str:
         return services.texts.get(key, **{**services.text_defaults, **values})
