@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,7 @@ from bot.logs import setup_logging
 from flows.problems import Problems
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"  # the sandbox's defaults
 
 
 @dataclass(frozen=True)
@@ -233,13 +235,31 @@ def main(argv: list[str] | None = None) -> int:
         from flows.text.evaluate import main as evaluate
 
         return evaluate(args.file)
+    path = config_path(args)
+    if path is None and "MOTCUA_DATABASE__URL" not in os.environ:
+        return fail("config", ["no configuration: pass --config FILE, set MOTCUA_CONFIG=FILE, or put a config.toml "
+                               "in this folder (start from config.example.toml)"])
     try:
-        config = load_config(args.config)
+        config = load_config(path)
     except ConfigError as e:
         return fail("config", e.problems)
     setup_logging(config.log_level)
     command = next(c for c in commands if c.name == args.command)
     return _run(config, args, command)
+
+
+def config_path(args: argparse.Namespace) -> str | None:
+    """--config; else MOTCUA_CONFIG; else ./config.toml when present. `chat` (and the sandbox) fall back on
+    the example configuration, as `dev.py sandbox` does; other commands get None (they refuse to guess)."""
+    if args.config:
+        return str(args.config)
+    if os.environ.get("MOTCUA_CONFIG"):
+        return os.environ["MOTCUA_CONFIG"]
+    if Path("config.toml").is_file():
+        return "config.toml"
+    if args.command == "chat" or getattr(args, "sandbox", False):
+        return str(EXAMPLE_CONFIG) if EXAMPLE_CONFIG.is_file() else None
+    return None
 
 
 def _run(config: AppConfig, args: argparse.Namespace, command: Command) -> int:

@@ -87,3 +87,42 @@ async def test_terminal_chat_answers_and_buttons_are_numbered(tmp_path: Path) ->
     assert proc.returncode == 0
     # The chat kept to a database of its own, next to the configured one, which it never touched.
     assert (tmp_path / "chat.sandbox.sqlite3").exists() and not (tmp_path / "chat.sqlite3").exists()
+
+
+def test_a_command_without_a_configuration_refuses_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --config, commands used empty defaults: another database than the service's, silently."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOTCUA_CONFIG", raising=False)
+    monkeypatch.delenv("MOTCUA_DATABASE__URL", raising=False)
+    assert main(["tokens", "show"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "--config" in line and "MOTCUA_CONFIG" in line and "config.toml" in line
+    assert not (tmp_path / "data").exists(), "a database was created anyway"
+
+
+@pytest.mark.parametrize("how", ["config.toml here", "MOTCUA_CONFIG"])
+def test_a_command_without_config_uses_config_toml_or_motcua_config(
+        how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / ("config.toml" if how == "config.toml here" else "elsewhere.toml")
+    cfg.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/service.sqlite3"\n', encoding="utf-8")
+    assert main(["tokens", "set", "--config", str(cfg), "--access-token", "AAAA-one-ZZZZ", "--refresh-token",
+                 "RRRR-one-YYYY"]) == 0
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOTCUA_CONFIG", raising=False)
+    if how == "MOTCUA_CONFIG":
+        monkeypatch.setenv("MOTCUA_CONFIG", str(cfg))
+    capsys.readouterr()
+    assert main(["tokens", "show"]) == 0
+    assert "AAAA…ZZZZ" in capsys.readouterr().out  # the service's database, not a new empty one
+
+
+@pytest.mark.slow
+async def test_terminal_chat_without_a_configuration_uses_the_sandbox_defaults(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "chat", cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(b"lien he\nthoat\n"), 60)
+    assert proc.returncode == 0, err.decode()
+    assert "UBND phường Hội An Đông" in out.decode()  # the example configuration's commune, as the sandbox's
