@@ -43,12 +43,19 @@ class UsageError(Problems):
 @asynccontextmanager
 async def migrated_engine(config: AppConfig) -> AsyncIterator[AsyncEngine]:
     """The configured database, brought up to date, for one command."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.app import StartupError
     from storage.engine import create_engine
     from storage.migrate import upgrade
 
     engine = create_engine(config.database.url)
     try:
-        await upgrade(engine)
+        try:
+            await upgrade(engine)
+        except (DBAPIError, OSError) as e:  # e.g. the PostgreSQL database does not exist
+            cause = str(getattr(e, "orig", None) or e).splitlines()[0]
+            raise StartupError(f"database {engine.url.render_as_string(hide_password=True)}: {cause}") from None
         yield engine
     finally:
         await engine.dispose()
@@ -68,7 +75,11 @@ async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.testing.sandbox import start_sandbox
 
+    deaf = await deaf_problems(config)
+    if deaf and not args.sandbox:
+        return fail("config", deaf)
     if args.sandbox:
+        fail("warning", deaf)  # replaced by the sandbox's fake Zalo
         running = await start_sandbox(config)
         _freeze_startup_objects()
         print(f"motcua sandbox: open {running.base_url}/sandbox to chat with the bot as a resident", flush=True)
@@ -120,8 +131,48 @@ async def _check_config(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.services import build_services
 
     build_services(config)  # also validates the flow configuration files
-    print("configuration is valid")
+    deaf = await deaf_problems(config)
+    if deaf and not args.sandbox:
+        return fail("config", deaf)
+    fail("warning", deaf)  # the sandbox brings its own fake Zalo
+    print("configuration is valid" + (" for the sandbox" if args.sandbox else ""))
     return EXIT_OK
+
+
+ZALO_NEEDS = {
+    "app_id": "webhooks cannot be verified (it is part of Zalo's signature)",
+    "oa_id": "the OA's own id, needed to tell its echoes from residents' messages",
+    "oa_secret_key": "every webhook would be refused (its signature cannot be checked)",
+    "app_secret": "the access token cannot be refreshed",
+}
+
+
+async def deaf_problems(config: AppConfig) -> list[str]:
+    """What would make the service deaf or mute on Zalo: ids and secrets missing, no token pair anywhere."""
+    z = config.zalo
+    problems = [f"zalo.{field}: missing: {why}" for field, why in ZALO_NEEDS.items() if not getattr(z, field)]
+    if not (z.access_token and z.refresh_token) and not await _token_pair_stored(config):
+        problems.append("zalo.access_token: missing, and no token pair is stored in the database: nothing can be "
+                        "sent (set zalo.access_token and zalo.refresh_token, or run `python -m bot tokens set`)")
+    return problems
+
+
+async def _token_pair_stored(config: AppConfig) -> bool:
+    from sqlalchemy import select
+
+    from storage.engine import create_engine, is_sqlite
+    from storage.models import ZaloToken
+
+    engine = create_engine(config.database.url)
+    try:
+        if is_sqlite(engine) and not await asyncio.to_thread(Path(engine.url.database or "").is_file):
+            return False  # not created yet (and checking must not create it)
+        async with engine.connect() as conn:
+            return (await conn.execute(select(ZaloToken.id))).first() is not None
+    except Exception:  # no schema yet, or unreachable: nothing known to be stored
+        return False
+    finally:
+        await engine.dispose()
 
 
 async def _db(config: AppConfig, args: argparse.Namespace) -> int:
@@ -197,7 +248,7 @@ def _api_args(p: argparse.ArgumentParser) -> None:
 CORE_COMMANDS = [
     Command("serve", "run the service", _serve_args, _serve),
     Command("chat", "chat with the bot in the terminal (sandbox)", lambda p: None, _chat),
-    Command("check-config", "validate the configuration and exit", lambda p: None, _check_config),
+    Command("check-config", "validate the configuration and exit", _serve_args, _check_config),
     Command("db", "database schema", _db_args, _db),
     Command("tokens", "the Zalo token pair", _tokens_args, _tokens),
     Command("api", "integrations calling /api/v1", _api_args, _api),

@@ -36,8 +36,34 @@ def test_missing_file_and_broken_toml_are_named(tmp_path: Path, capsys: pytest.C
     assert "nope.toml: file not found" in err and "broken.toml: not valid TOML" in err
 
 
-def test_the_example_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check-config", "--config", str(ROOT / "config.example.toml")]) == 0
+def test_the_example_configuration_is_valid_for_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--sandbox", "--config", str(ROOT / "config.example.toml")]) == 0
+
+
+DEAF = ("zalo.app_id", "zalo.oa_id", "zalo.oa_secret_key", "zalo.access_token")
+
+
+def test_missing_zalo_ids_secrets_and_tokens_are_errors_for_serve_and_warnings_for_the_sandbox(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A service without them would be deaf: every webhook refused, or nothing sent."""
+    for name in ("APP_ID", "OA_ID", "OA_SECRET_KEY", "APP_SECRET", "ACCESS_TOKEN", "REFRESH_TOKEN"):
+        monkeypatch.delenv(f"MOTCUA_ZALO__{name}", raising=False)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/t.sqlite3"\n', encoding="utf-8")
+    assert main(["check-config", "--config", str(cfg)]) == 2
+    errors = capsys.readouterr().err
+    assert all(f"config: {field}:" in errors for field in DEAF), errors
+    assert main(["serve", "--config", str(cfg)]) == 2  # refuses to start deaf
+    refused = capsys.readouterr().err
+    assert all(f"config: {field}:" in refused for field in DEAF), refused
+    assert main(["check-config", "--sandbox", "--config", str(cfg)]) == 0
+    warnings = capsys.readouterr().err
+    assert all(f"warning: {field}:" in warnings for field in DEAF), warnings
+
+    assert main(["tokens", "set", "--config", str(cfg), "--access-token", "a" * 20, "--refresh-token", "r" * 20]) == 0
+    capsys.readouterr()
+    assert main(["check-config", "--config", str(cfg)]) == 2
+    assert "zalo.access_token" not in capsys.readouterr().err  # a pair stored in the database is enough
 
 
 def test_environment_overrides_the_file_for_secrets(tmp_path: Path) -> None:
@@ -126,3 +152,15 @@ async def test_terminal_chat_without_a_configuration_uses_the_sandbox_defaults(t
     out, err = await asyncio.wait_for(proc.communicate(b"lien he\nthoat\n"), 60)
     assert proc.returncode == 0, err.decode()
     assert "UBND phường Hội An Đông" in out.decode()  # the example configuration's commune, as the sandbox's
+
+
+def test_db_upgrade_on_a_missing_postgresql_database_says_so_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("needs PostgreSQL (MOTCUA_TEST_POSTGRES_URL)")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "{url.rsplit("/", 1)[0]}/motcua_no_such_database"\n', encoding="utf-8")
+    assert main(["db", "upgrade", "--config", str(cfg)]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: ") and "motcua_no_such_database" in line and "does not exist" in line
