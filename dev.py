@@ -40,6 +40,20 @@ def ensure_installed(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def run(command: list[str]) -> int:
+    """Run a child in the foreground. Ctrl-C reaches it too (same process group): wait for it to shut down
+    cleanly instead of leaving it with a traceback here."""
+    with subprocess.Popen(command, cwd=ROOT) as child:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+                child.kill()
+                return 130
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"sandbox", "test"}:
         print(__doc__)
@@ -48,7 +62,7 @@ def main(argv: list[str]) -> int:
     if command == "sandbox":
         ensure_installed("")
         args = ["-m", "bot", "serve", "--sandbox", "--config", "config.example.toml", *rest]
-        return subprocess.call([str(PYTHON), *args], cwd=ROOT)
+        return run([str(PYTHON), *args])
     ensure_installed("test")
     lint = subprocess.call([str(PYTHON), "-m", "ruff", "check", "."], cwd=ROOT)
     if lint:
@@ -58,7 +72,7 @@ def main(argv: list[str]) -> int:
         return types
     if not os.environ.get("MOTCUA_TEST_POSTGRES_URL"):
         print("note: PostgreSQL variants are skipped; set MOTCUA_TEST_POSTGRES_URL to run them", flush=True)
-    return subprocess.call([str(PYTHON), "-m", "pytest", "-q", *rest], cwd=ROOT)
+    return run([str(PYTHON), "-m", "pytest", "-q", *rest])
 
 
 if __name__ == "__main__":
