@@ -189,7 +189,7 @@ async def play(config: AppConfig, conversations: list[dict[str, Any]]) -> list[T
     from bot.runtime import RUNTIME
     from bot.testing.sandbox import start_sandbox
 
-    sandbox = await start_sandbox(config, background=False)
+    sandbox = await start_sandbox(config, background=False, demo=False)  # the eval's own key and seed data
     client, runtime = sandbox.client, sandbox.runner.app[RUNTIME]
     results: list[TurnResult] = []
     try:

@@ -47,15 +47,17 @@ def sandbox_database(url: str) -> str:
     return f"{prefix}:///{file.with_name(f'{file.stem}.sandbox{suffix}')}"
 
 
-def sandbox_config(config: AppConfig, fake_url: str) -> AppConfig:
-    """The configuration with the fake Zalo, the sandbox's own database and its own hash key (so lookups
-    work without the deployment's secret, and never with it)."""
+def sandbox_config(config: AppConfig, fake_url: str, own_key: bool = True) -> AppConfig:
+    """The configuration with the fake Zalo, the sandbox's own database and (`own_key`) its own hash key,
+    so lookups work without the deployment's secret, and never with it."""
     zalo = config.zalo.model_copy(update={**SANDBOX_ZALO, "api_base_url": fake_url, "oauth_base_url": fake_url,
                                           "signature_ids": ["app_id"], "send_rate_per_second": 50.0})
     database = config.database.model_copy(update={"url": sandbox_database(config.database.url)})
     # The demo admin signs in with a password alone: a newcomer needs no authenticator app to look around.
     console = config.console.model_copy(update={"require_totp_for": []})
-    privacy = config.privacy.model_copy(update={"hash_key": sandbox_hash_key(database.url)})
+    privacy = config.privacy
+    if own_key:
+        privacy = privacy.model_copy(update={"hash_key": sandbox_hash_key(database.url)})
     return config.model_copy(update={"zalo": zalo, "database": database, "console": console, "privacy": privacy})
 
 
@@ -210,18 +212,20 @@ class RunningSandbox:
         await self.fake_server.close()
 
 
-async def start_sandbox(config: AppConfig, background: bool = True) -> RunningSandbox:
+async def start_sandbox(config: AppConfig, background: bool = True, demo: bool = True) -> RunningSandbox:
     """Start the fake Zalo, then the service with the sandbox page (port 0 picks a free port).
-    Without `background`, nothing is processed until `drain()` is called (the terminal chat)."""
+    Without `background`, nothing is processed until `drain()` is called (the terminal chat). With `demo`,
+    the sandbox uses its own hash key and its demo data; without, the caller's key and data (an eval)."""
     fake_server = await start_fake_zalo()
-    cfg = sandbox_config(config, fake_server.url)
+    cfg = sandbox_config(config, fake_server.url, own_key=demo)
     app = create_app(cfg, background=background)
     client = add_sandbox(app, fake_server.fake)
     runner = web.AppRunner(app, access_log=None)
     try:
         await runner.setup()
         await web.TCPSite(runner, cfg.server.host, cfg.server.port).start()
-        await seed_demo(app[RUNTIME], utcnow())
+        if demo:
+            await seed_demo(app[RUNTIME], utcnow())
     except BaseException:
         await runner.cleanup()
         await fake_server.close()
