@@ -32,6 +32,7 @@ class Commune(Protocol):
     office_name: str
     office_address: str
     office_phone: str
+    office_phone_verified: bool
     office_hours_verified: bool
     timezone: str
 

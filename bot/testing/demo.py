@@ -120,7 +120,7 @@ async def seed_demo(rt: Runtime, now: datetime) -> None:
 
 
 async def _seed_households(rt: Runtime, now: datetime) -> None:
-    thon = [t.slug for t in rt.config.commune.thon] or [None]
+    thon: list[str | None] = [t.slug for t in rt.config.commune.thon] or [None]
     topics = [t.slug for t in rt.config.topics if t.default]
     users = [f"demo-ho-{i}" for i in range(1, 4)]
     await run_transaction(rt.engine, ensure_residents, users, now)
