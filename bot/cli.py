@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import gc
 import os
 import sys
@@ -70,6 +71,9 @@ def fail(prefix: str, lines: list[str], code: int = EXIT_USAGE) -> int:
 # --- core commands -----------------------------------------------------------------------------------
 
 async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
+    # A fatal signal (SIGBUS when a memory-mapped SQLite file becomes unwritable, SIGSEGV) kills the process
+    # before any handler runs: have it say so on stderr, with where each thread was, instead of vanishing.
+    faulthandler.enable(all_threads=True)
     from aiohttp import web
 
     from bot.app import create_app
