@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.broadcasts.scheduler import cron_trigger, date_trigger, first_run
@@ -36,6 +36,11 @@ def http_url(v: str | None) -> str | None:
     return v
 
 
+def by_field(older_name: str) -> Any:
+    """Who does it: `by` in requests, as the command line's --by (the older name is still accepted)."""
+    return Field(min_length=1, max_length=100, validation_alias=AliasChoices("by", older_name))
+
+
 class AnnouncementIn(BaseModel):
     """What staff give to create an announcement. Empty `thon` and `topics` mean every household."""
 
@@ -49,19 +54,19 @@ class AnnouncementIn(BaseModel):
     urgent: bool = False
     send_at: AwareDatetime | None = None
     repeat: str | None = Field(None, description="crontab in the commune's time zone, e.g. \"0 7 * * mon\"")
-    created_by: str = Field(min_length=1, max_length=100)
+    created_by: str = by_field("created_by")
 
     _urls = field_validator("image_url", "link")(http_url)
 
 
 class ApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    approved_by: str = Field(min_length=1, max_length=100)
+    approved_by: str = by_field("approved_by")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    cancelled_by: str = Field(min_length=1, max_length=100)
+    cancelled_by: str = by_field("cancelled_by")
 
 
 def check_references(spec: AnnouncementIn, config: AppConfig) -> list[str]:
@@ -115,7 +120,7 @@ async def approve(engine: AsyncEngine, config: AppConfig, announcement_id: int, 
         if row.status != "pending_approval":
             raise InvalidInput([f"id: announcement {announcement_id} is {row.status}, not waiting for approval"])
         if by.casefold() == row.created_by.casefold():
-            raise InvalidInput(["approved_by: must be a second person, not the one who created the announcement"])
+            raise InvalidInput(["by: must be a second person, not the one who created the announcement"])
         spec = AnnouncementIn.model_validate({k: getattr(row, k) for k in AnnouncementIn.model_fields})
         trigger = (cron_trigger(spec.repeat, config.commune.timezone, spec.send_at) if spec.repeat
                    else date_trigger(spec.send_at or now))  # a send time passed meanwhile: the lateness rule decides

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.broadcasts.announcements import InvalidInput, NotFound, http_url
+from bot.broadcasts.announcements import InvalidInput, NotFound, by_field, http_url
 from bot.config import AppConfig
 from storage.broadcasts import news as store
 
@@ -23,7 +23,7 @@ class NewsIn(BaseModel):
     image_url: str | None = None
     link: str | None = None
     published_at: AwareDatetime | None = None  # default: now
-    created_by: str = Field(min_length=1, max_length=100)
+    created_by: str = by_field("created_by")
 
     _urls = field_validator("image_url", "link")(http_url)
 

@@ -75,7 +75,7 @@ async def call(bot: BotHarness, method: str, path: str, body: Any = None,
 
 
 async def announce(bot: BotHarness, **fields: Any) -> int:
-    body = {"title": "Lịch cắt điện", "text": "Thứ Bảy cắt điện từ 7h đến 11h.", "created_by": "Cán bộ A", **fields}
+    body = {"title": "Lịch cắt điện", "text": "Thứ Bảy cắt điện từ 7h đến 11h.", "by": "Cán bộ A", **fields}
     status, answer = await call(bot, "POST", "/api/v1/announcements", body)
     assert status == 201, answer
     return int(answer["id"])

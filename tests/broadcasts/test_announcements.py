@@ -111,7 +111,7 @@ async def test_cancel_stops_what_is_not_yet_sent(db_url: str) -> None:
         broadcasting = bot.runtime.broadcasting
         await broadcasting.loop.run_once()  # fired and expanded: five queued
         assert await broadcasting.sender.run_once() == 2
-        status, answer = await call(bot, "POST", f"/api/v1/announcements/{ann}/cancel", {"cancelled_by": "Cán bộ A"})
+        status, answer = await call(bot, "POST", f"/api/v1/announcements/{ann}/cancel", {"by": "Cán bộ A"})
         assert status == 200 and answer["status"] == "cancelled"
         await bot.runtime.drain()
         assert sum(received(bot, "Sẽ hủy").values()) == 2
@@ -150,15 +150,15 @@ async def test_quiet_hours_hold_non_urgent_sends_until_morning(db_url: str) -> N
 async def test_approval_by_a_second_person_before_scheduling(db_url: str) -> None:
     async with BotHarness.start(db_url, clock=Clock(), **sections(approval_required=True)) as bot:
         await onboard(bot, "a", "vong-nhi")
-        ann = await announce(bot, title="Cần duyệt", created_by="Cán bộ A")
+        ann = await announce(bot, title="Cần duyệt", by="Cán bộ A")
         await bot.runtime.drain()
         assert received(bot, "Cần duyệt") == Counter()
         path = f"/api/v1/announcements/{ann}/approve"
         status, _ = await call(bot, "POST", path, {"approved_by": "Chủ tịch"})  # lacks the approve scope
         assert status == 403
-        status, answer = await call(bot, "POST", path, {"approved_by": "cán bộ a"}, token=APPROVER_TOKEN)
-        assert status == 422 and answer["details"][0].startswith("approved_by: must be a second person")
-        status, answer = await call(bot, "POST", path, {"approved_by": "Chủ tịch"}, token=APPROVER_TOKEN)
+        status, answer = await call(bot, "POST", path, {"by": "cán bộ a"}, token=APPROVER_TOKEN)
+        assert status == 422 and answer["details"][0].startswith("by: must be a second person")
+        status, answer = await call(bot, "POST", path, {"by": "Chủ tịch"}, token=APPROVER_TOKEN)
         assert status == 200 and answer["status"] == "scheduled"
         await bot.runtime.drain()
         assert received(bot, "Cần duyệt") == Counter({"a": 1})

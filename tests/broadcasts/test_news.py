@@ -20,7 +20,9 @@ async def publish(bot: BotHarness) -> None:
             "title": f"Tin số {i}", "summary": f"Tóm tắt tin {i}", "body": f"Nội dung đầy đủ của tin {i}.",
             "category": category, "published_at": local_time(2026, 11, i, 8).isoformat(),
             "image_url": "https://x.vn/anh.jpg" if i == 7 else None,
-            "link": "https://hoian.gov.vn/tin-7" if i == 7 else None, "created_by": "Văn phòng"},
+            "link": "https://hoian.gov.vn/tin-7" if i == 7 else None,
+            # "by", as the command line's --by; the older name created_by is still accepted
+            "by" if i % 2 else "created_by": "Văn phòng"},
             token=NEWS_ONLY_TOKEN if i == 1 else TOKEN)
         assert status == 201 and answer["id"] == i, answer
 
