@@ -71,9 +71,6 @@ def fail(prefix: str, lines: list[str], code: int = EXIT_USAGE) -> int:
 # --- core commands -----------------------------------------------------------------------------------
 
 async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
-    # A fatal signal (SIGBUS when a memory-mapped SQLite file becomes unwritable, SIGSEGV) kills the process
-    # before any handler runs: have it say so on stderr, with where each thread was, instead of vanishing.
-    faulthandler.enable(all_threads=True)
     from aiohttp import web
 
     from bot.app import create_app
@@ -82,6 +79,9 @@ async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     deaf = await deaf_problems(config)
     if deaf and not args.sandbox:
         return fail("config", deaf)
+    # A fatal signal (SIGBUS when a memory-mapped SQLite file becomes unwritable, SIGSEGV) kills the process
+    # before any handler runs: have it say so on the process's stderr, with where each thread was.
+    faulthandler.enable(file=2, all_threads=True)  # file descriptor 2, even where sys.stderr is replaced
     if args.sandbox:
         fail("warning", deaf)  # replaced by the sandbox's fake Zalo
         running = await start_sandbox(config)
