@@ -120,7 +120,7 @@ async def approve(engine: AsyncEngine, config: AppConfig, announcement_id: int, 
         if row.status != "pending_approval":
             raise InvalidInput([f"id: announcement {announcement_id} is {row.status}, not waiting for approval"])
         if by.casefold() == row.created_by.casefold():
-            raise InvalidInput(["by: must be a second person, not the one who created the announcement"])
+            raise InvalidInput(["approved_by: must be a second person, not the one who created the announcement"])
         spec = AnnouncementIn.model_validate({k: getattr(row, k) for k in AnnouncementIn.model_fields})
         trigger = (cron_trigger(spec.repeat, config.commune.timezone, spec.send_at) if spec.repeat
                    else date_trigger(spec.send_at or now))  # a send time passed meanwhile: the lateness rule decides

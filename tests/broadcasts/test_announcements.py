@@ -157,7 +157,7 @@ async def test_approval_by_a_second_person_before_scheduling(db_url: str) -> Non
         status, _ = await call(bot, "POST", path, {"approved_by": "Chủ tịch"})  # lacks the approve scope
         assert status == 403
         status, answer = await call(bot, "POST", path, {"by": "cán bộ a"}, token=APPROVER_TOKEN)
-        assert status == 422 and answer["details"][0].startswith("by: must be a second person")
+        assert status == 422 and answer["details"][0].startswith("approved_by: must be a second person")
         status, answer = await call(bot, "POST", path, {"by": "Chủ tịch"}, token=APPROVER_TOKEN)
         assert status == 200 and answer["status"] == "scheduled"
         await bot.runtime.drain()
