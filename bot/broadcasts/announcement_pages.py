@@ -176,7 +176,7 @@ def _options(request: web.Request, staff: Staff) -> dict[str, Any]:
             "topic_options": config.topics, "weekdays": WEEKDAYS, "repeats": REPEATS,
             "thon_names": {t.slug: t.name for t in config.commune.thon},
             "topic_names": {t.slug: t.name for t in config.topics},
-            "approval_required": config.broadcasts.approval_required}
+            "approval_required": config.broadcasts.approval_required, "scoped": scope is not None}
 
 
 async def list_page(request: web.Request) -> web.StreamResponse:

@@ -256,7 +256,9 @@ async def render(request: web.Request, template: str, status: int = 200, **conte
     staff = request.get(STAFF)
     cfg = state(request).config
     context.update(staff=staff, csrf_token=csrf_token(request), nav=nav(request, staff), commune=cfg.commune.name,
-                   role_names=roles.ROLE_NAMES, path=request.path)
+                   role_names=roles.ROLE_NAMES, path=request.path,
+                   staff_thon=[next((t.name for t in cfg.commune.thon if t.slug == s), s) for s in staff.thon]
+                   if staff else [])
     return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
