@@ -3,6 +3,7 @@ roles that need it, session renewal at sign-in, and signing out everywhere."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,7 @@ from storage.console import repo
 
 BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 LOCKED = "Đăng nhập sai quá nhiều lần. Tài khoản hoặc máy này tạm bị khóa {minutes} phút; hãy thử lại sau."
+UNKNOWN_NAME = "(tên không có)"
 BAD_CODE = "Mã xác thực không đúng hoặc đã dùng. Hãy nhập mã mới trong ứng dụng xác thực."
 TOTP_ISSUER = "motcua"
 
@@ -46,18 +48,24 @@ def _safe_next(raw: str | None) -> str:
     return f"{PREFIX}/"
 
 
+def attempt_key(name: str) -> str:
+    """What attempts are counted under: a hash, since a mistyped name is sometimes the password."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
 async def _locked(conn: AsyncConnection, request: web.Request, name: str, now: datetime) -> bool:
     cfg = state(request).config.console
     since = now - timedelta(minutes=cfg.lockout_minutes)
-    if len(await repo.failures_since(conn, since, name=name)) >= cfg.max_failures:
+    if len(await repo.failures_since(conn, since, name=attempt_key(name))) >= cfg.max_failures:
         return True
     return len(await repo.failures_since(conn, since, ip=client_ip(request))) >= cfg.ip_max_failures
 
 
-async def _fail(request: web.Request, name: str, action: str, now: datetime) -> None:
+async def _fail(request: web.Request, name: str, known: bool, action: str, now: datetime) -> None:
+    """A failed attempt, counted for the lockout; the audit names the account only when it exists."""
     async with engine_of(request).begin() as conn:
-        await repo.record_attempt(conn, name, client_ip(request), False, now)
-        await audit.record(conn, actor=name or "-", action=action, at=now, ip=client_ip(request))
+        await repo.record_attempt(conn, attempt_key(name), client_ip(request), False, now)
+        await audit.record(conn, actor=name if known else UNKNOWN_NAME, action=action, at=now, ip=client_ip(request))
 
 
 def _minutes(request: web.Request) -> int:
@@ -89,17 +97,17 @@ async def login(request: web.Request) -> web.StreamResponse:
         idle = timedelta(minutes=console.config.console.session_idle_minutes)
         await repo.delete_expired_sessions(conn, now, now - idle)
         locked = await _locked(conn, request, name, now)
-        user = None if locked else await repo.user_by_name(conn, name)
+        user = await repo.user_by_name(conn, name)
     if locked:
-        await _fail(request, name, "login.locked", now)
+        await _fail(request, name, user is not None, "login.locked", now)
         return await again(LOCKED.format(minutes=_minutes(request)), 429)
     ok = await console.passwords.verify(user.password_hash if user is not None else None, password)
     if user is None or not ok or user.disabled:
-        await _fail(request, name, "login.failed", now)
+        await _fail(request, name, user is not None, "login.failed", now)
         return await again(BAD_LOGIN, 401)
     needs_totp = any(r in console.config.console.require_totp_for for r in user.roles)
     async with engine_of(request).begin() as conn:
-        await repo.record_attempt(conn, name, client_ip(request), True, now)
+        await repo.record_attempt(conn, attempt_key(name), client_ip(request), True, now)
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             await repo.delete_session(conn, session_id(old))
@@ -153,7 +161,7 @@ async def totp(request: web.Request) -> web.StreamResponse:
     matched = next((s for s in (step, step - 1, step + 1)
                     if code.isdigit() and totp_.generate_otp(s) == code and s > (user.totp_last_step or -1)), None)
     if matched is None:
-        await _fail(request, user.name, "login.totp_failed", now)
+        await _fail(request, user.name, True, "login.totp_failed", now)
         async with engine_of(request).begin() as conn:
             locked = await _locked(conn, request, user.name, now)
             if locked:
@@ -171,7 +179,7 @@ async def totp(request: web.Request) -> web.StreamResponse:
             await audit.record(conn, actor=user.name, action="user.totp_enrolled", target=f"user:{user.name}",
                                at=now, ip=client_ip(request))
         await repo.set_user(conn, user.id, **values)
-        await repo.record_attempt(conn, user.name, client_ip(request), True, now)
+        await repo.record_attempt(conn, attempt_key(user.name), client_ip(request), True, now)
         await repo.delete_session(conn, staff.session_id)
         token = await start_session(conn, request, user.id, "full")
         await audit.record(conn, actor=user.name, action="login", at=now, ip=client_ip(request))

@@ -46,7 +46,8 @@ class ConsoleSession(Base):
 
 
 class ConsoleLoginAttempt(Base):
-    """Every sign-in attempt; failures in a window lock the name and the address."""
+    """Every sign-in attempt; failures in a window lock the name and the address. `name` holds the SHA-256
+    of the name typed (a mistyped name is sometimes the password), never the name itself."""
 
     __tablename__ = "console_login_attempts"
 

@@ -82,18 +82,22 @@ async def test_audit_page_lists_and_filters_and_the_log_is_append_only(db_url: s
         await add_staff(bot, "quan-tri", "admin")
         await add_staff(bot, "lan", "editor")
         await other.login("lan", "sai-mat-khau-999")
+        await other.login("mat-khau-go-vao-o-ten", "x" * 10)  # the password typed into the name field
         await admin.login("quan-tri")
         page = await admin.get("/console/audit")
         assert page.status == 200
         for expected in ("user.add", "user:lan", "login.failed", "quan-tri"):
             assert page.has(expected), expected
         assert "password" not in page.text.replace('type="password"', "")
+        assert "mat-khau-go-vao-o-ten" not in page.text and page.has("(tên không có)")
         only_failures = await admin.get("/console/audit?action=login.failed&actor=lan")
         table = only_failures.text.split('id="audit"')[1]
         assert "login.failed" in table and "user.add" not in table
         bad_date = await admin.get("/console/audit?from=hom-qua")
         assert bad_date.status == 400 and bad_date.has("from: 'hom-qua' không phải ngày")
         async with bot.runtime.engine.connect() as conn:
+            counted = (await conn.execute(text("SELECT name FROM console_login_attempts"))).scalars().all()
+            assert counted and not any("mat-khau" in n or n == "lan" for n in counted)  # hashes only
             for statement in ("UPDATE console_audit SET actor = 'ai-do'", "DELETE FROM console_audit"):
                 with pytest.raises(Exception, match="append-only"):
                     await conn.execute(text(statement))
