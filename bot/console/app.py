@@ -47,7 +47,7 @@ def _local_time(config: AppConfig) -> Callable[[datetime | str | None], str]:
 def build_console(config: AppConfig, features: Sequence[ConsolePages]) -> web.Application:
     """The console with each feature's pages, dashboard panels and templates."""
     console = web.Application(middlewares=[sessions_middleware, protection_middleware])
-    passwords = Passwords(config.console.hash_threads)
+    passwords = Passwords(config.console.hash_workers)
     permissions = roles.permission_table(f.permissions for f in (*FRAME, *features))
     unknown = sorted({r.permission for r in all_routes(features) if r.permission} - set(permissions))
     if unknown:
@@ -74,9 +74,14 @@ def build_console(config: AppConfig, features: Sequence[ConsolePages]) -> web.Ap
     return console
 
 
+CONSOLE_APP = web.AppKey("console_app", web.Application)
+
+
 def add_console(app: web.Application, config: AppConfig, features: Sequence[ConsolePages]) -> None:
     async def to_console(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"{PREFIX}/")
 
     app.router.add_get(PREFIX, to_console)
-    app.add_subapp(PREFIX, build_console(config, features))
+    console = build_console(config, features)
+    app[CONSOLE_APP] = console
+    app.add_subapp(PREFIX, console)

@@ -34,7 +34,7 @@ async def _users(config: AppConfig, args: argparse.Namespace) -> int:
     from flows.problems import problem_lines
     from storage.types import utcnow
 
-    passwords = Passwords(1)
+    passwords = Passwords(1, processes=False)
     try:
         async with migrated_engine(config) as engine:
             command = args.users_command

@@ -21,5 +21,5 @@ class ConsoleConfig(BaseModel):
     max_failures: int = Field(5, ge=1)
     ip_max_failures: int = Field(20, ge=1)
     lockout_minutes: int = Field(15, ge=1)
-    # Concurrent password hashes (each takes argon2's memory, 64 MiB by default); more sign-ins wait.
-    hash_threads: int = Field(2, ge=1)
+    # Processes hashing passwords at once (each takes argon2's 64 MiB while it hashes); more sign-ins wait.
+    hash_workers: int = Field(2, ge=1)

@@ -1,34 +1,53 @@
-"""argon2id password hashing on a small pool of low-priority threads, so sign-ins never stall the event
-loop: argon2 releases the GIL, and its threads yield the CPU to the loop's thread (nice +10)."""
+"""argon2id password hashing off the event loop.
+
+The service hashes in worker processes at a lower priority (nice +10): no GIL is shared with the loop's
+thread, so a worker the kernel has set aside under load cannot hold up the loop, and the workers give
+way to the loop for the CPU. One-shot commands (the CLI, the sandbox's demo account) use a thread."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-HASH_THREAD_NICENESS = 10
+HASH_NICENESS = 10
 MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
 
 
 def _lower_priority() -> None:
     with contextlib.suppress(AttributeError, OSError):  # not on every platform; then plain priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
+        os.nice(HASH_NICENESS)
+
+
+def _hash(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 class Passwords:
-    def __init__(self, threads: int = 2) -> None:
-        self._hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="argon2", initializer=_lower_priority)
+    def __init__(self, workers: int = 2, *, processes: bool = True) -> None:
+        self._pool: Executor
+        if processes:  # spawned, not forked: the service has threads of its own
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_lower_priority)
+        else:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="argon2")
         self._dummy: str | None = None
 
     async def hash(self, password: str) -> str:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._hasher.hash, password)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _hash, password)
 
     async def verify(self, stored: str | None, password: str) -> bool:
         """False for a wrong password; with no stored hash (unknown user) the same work is done against a
@@ -38,11 +57,11 @@ class Passwords:
                 self._dummy = await self.hash("dummy password, never matches")
             stored = self._dummy
             password = password + "\0"  # never equal to the dummy's
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool, self._hasher.verify, stored, password)
-        except (VerificationError, InvalidHashError):
-            return False
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _verify, stored, password)
+
+    def worker_pids(self) -> list[int]:
+        processes = getattr(self._pool, "_processes", None) or {}
+        return list(processes)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -66,7 +66,7 @@ async def ensure_demo_admin(runtime: Runtime) -> None:
     from bot.console.passwords import Passwords
     from bot.console.users import InvalidInput
 
-    passwords = Passwords(1)
+    passwords = Passwords(1, processes=False)
     try:
         name, password = DEMO_ADMIN
         spec = users.UserIn(name=name, roles=["admin"])

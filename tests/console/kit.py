@@ -21,7 +21,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 async def add_staff(bot: BotHarness, name: str, *roles: str, thon: tuple[str, ...] = (),
                     zalo_user_id: str | None = None, password: str = PASSWORD) -> None:
-    passwords = Passwords(1)
+    passwords = Passwords(1, processes=False)
     try:
         spec = users.UserIn(name=name, roles=list(roles), thon=list(thon), zalo_user_id=zalo_user_id)
         await users.add(bot.runtime.engine, bot.runtime.config, passwords, spec, password, bot.runtime.clock(),
