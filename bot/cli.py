@@ -87,6 +87,11 @@ async def _serve(config: AppConfig, args: argparse.Namespace) -> int:
         running = await start_sandbox(config)
         _freeze_startup_objects()
         print(f"motcua sandbox: open {running.base_url}/sandbox to chat with the bot as a resident", flush=True)
+        if config.console.enabled:
+            from bot.testing.sandbox import DEMO_ADMIN
+
+            print(f"staff console: {running.base_url}/console (sign in as {DEMO_ADMIN[0]}, password "
+                  f"{DEMO_ADMIN[1]})", flush=True)
         try:
             await asyncio.Event().wait()
         finally:
