@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -20,9 +22,18 @@ MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
 
 
-def _lower_priority() -> None:
+def _start_worker(parent: int) -> None:
+    """In each hashing process: a lower priority, and exit once the service is gone (a service killed
+    without its clean-up would otherwise leave its idle workers behind)."""
     with contextlib.suppress(AttributeError, OSError):  # not on every platform; then plain priority
         os.nice(HASH_NICENESS)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _hash(password: str) -> str:
@@ -41,7 +52,7 @@ class Passwords:
         self._pool: Executor
         if processes:  # spawned, not forked: the service has threads of its own
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_lower_priority)
+                                             initializer=_start_worker, initargs=(os.getpid(),))
         else:
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="argon2")
         self._dummy: str | None = None
