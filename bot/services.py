@@ -150,6 +150,10 @@ class BoundServices:
         return self._services.catalog
 
     @property
+    def talk(self) -> Talk:
+        return self._services.talk
+
+    @property
     def hasher(self) -> KeyedHasher | None:
         return self._services.hasher
 

@@ -8,6 +8,8 @@ from flows.menu import menu_step
 from flows.registry import FlowRegistry
 from flows.replies import Text
 
+STICKERS = frozenset({"sticker", "gif"})
+
 
 async def handle_follow(
     ctx: TurnContext, conv: Conversation | None, msg: Incoming, flows: FlowRegistry
@@ -29,6 +31,8 @@ async def handle_unfollow(
 async def handle_attachment(
     ctx: TurnContext, conv: Conversation | None, msg: Incoming, flows: FlowRegistry
 ) -> Step:
+    if msg.attachment_type in STICKERS:  # a sticker is a gesture, not a file
+        return Step([Text(ctx.text("sticker_reply"))], next=conv)
     return Step([Text(ctx.text("attachment"))], next=conv)
 
 

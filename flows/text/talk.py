@@ -28,7 +28,7 @@ Aspect = Literal["papers", "fee", "time", "place", "online", "conditions", "wedn
 ASPECTS: tuple[str, ...] = ("papers", "fee", "time", "place", "online", "conditions", "wednesday")
 # Cue groups the conversation layer reads.
 CUES = ("thanks", "bot_identity", "wait", "upset", "grief", "switch", "switch_start", "refer_back", "confidential",
-        "office_hours")
+        "office_hours", "handoff_request", "news_more")
 
 
 class TalkError(Problems):
@@ -161,10 +161,17 @@ class Talk:
     def redirect(self, s: str) -> Redirect | None:
         return next((r for r, rx in self.redirects if rx.search(s)), None)
 
+    def without_aspects(self, s: str) -> str:
+        """The message's words without its aspect cues ("làm trên VNeID được không" → "làm trên"): what
+        is left names a procedure only if the message is a new question rather than a follow-up."""
+        for _, rx in self._aspects:
+            s = rx.rx.sub(" ", s)
+        return " ".join(s.split())
+
     def without(self, redirect: Redirect, s: str) -> str:
         """The message's words without the redirect's cues: what else it asks."""
         rx = next(rx for r, rx in self.redirects if r is redirect)
-        return rx.sub(" ", s).strip()
+        return rx.rx.sub(" ", s).strip()
 
     def terms(self, words: list[str]) -> frozenset[str]:
         """Content words and adjacent pairs of content words (a pair is a stronger clue)."""

@@ -77,7 +77,7 @@ def test_the_closest_detail_wins_and_the_name_says_nothing(talk: Talk) -> None:
 def test_bad_data_is_refused_with_the_place(talk: Talk) -> None:
     good = {"aspects": {"fee": ["lệ phí"]}, "cues": {c: ["x"] for c in (
         "thanks", "bot_identity", "wait", "upset", "grief", "switch", "switch_start", "refer_back", "confidential",
-        "office_hours")}}
+        "office_hours", "handoff_request", "news_more")}}
     with pytest.raises(TalkError, match="conversation: cues: missing group 'wait'"):
         Talk({**good, "cues": {k: v for k, v in good["cues"].items() if k != "wait"}}, {}, talk.canon, {})
     with pytest.raises(TalkError, match="details: topic ho-tich/khong-co: unknown procedure"):
