@@ -18,6 +18,7 @@ import argparse
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 import tarfile
@@ -35,7 +36,9 @@ from rapidfuzz import fuzz, process  # noqa: E402
 from flows.procedures.catalog import Catalog, build_catalog, load_catalog  # noqa: E402
 from flows.text.lexicon import load_lexicon  # noqa: E402
 from flows.text.normalize import normalize  # noqa: E402
+from flows.text.talk import CUES, Talk, load_talk  # noqa: E402
 from flows.text.understand import DEFAULT_THON_NAMES, Understander  # noqa: E402
+from flows.texts import DEFAULT_DIR  # noqa: E402
 
 FRESH = ROOT / "tests" / "text" / "data" / "nlu-fresh.jsonl"
 
@@ -102,10 +105,36 @@ def _baseline(catalog: Catalog) -> Callable[[str], object]:
     return lambda text: process.extractOne(normalize(text), choices, scorer=fuzz.WRatio)
 
 
+def _with_layer(u: Understander, talk: Talk, slug: str) -> Callable[[str], object]:
+    """The text work of one turn with the conversation layer: understanding the message and each of its
+    clauses (two needs), the aspect, every cue group, the redirects and the closest detail of a topic."""
+
+    def run(text: str) -> object:
+        u.understand(text)
+        s = talk.words(text)
+        talk.aspect(s)
+        for cue in (*CUES, "out_of_scope"):
+            talk.has(cue, s)
+        talk.starts_switch(text)
+        talk.redirect(s)
+        parts = [p for p in re.split(r"[,;?!]+", text) if len(p.split()) >= 2]
+        for part in parts if len(parts) > 1 else ():
+            u.understand(part)
+        return talk.best_fact([slug, "#general"], text, None)
+
+    return run
+
+
 def bench(label: str, catalog: Catalog, messages: Sequence[str], repeat: int) -> None:
     t = time.perf_counter()
-    u = Understander(catalog, load_lexicon(), DEFAULT_THON_NAMES)
+    lexicon = load_lexicon()
+    u = Understander(catalog, lexicon, DEFAULT_THON_NAMES)
     build_ms = (time.perf_counter() - t) * 1000
+    talk = load_talk(DEFAULT_DIR, u.canon, lexicon.classes, None, lexicon.cues)
+    layer = _with_layer(u, talk, catalog.procedures[0].slug)
+    layer_times = _time(layer, messages)
+    for _ in range(repeat):
+        layer_times += _time(layer, messages)
     base = _baseline(catalog)
     cold = _time(u.understand, messages)
     base_cold = _time(base, messages)
@@ -119,6 +148,9 @@ def bench(label: str, catalog: Catalog, messages: Sequence[str], repeat: int) ->
         (p50, p99), (b50, b99) = _percentiles(ours), _percentiles(theirs)
         print(f"  {name}: understand p50 {p50:7.0f} µs  p99 {p99:7.0f} µs | baseline extractOne "
               f"p50 {b50:7.0f} µs  p99 {b99:7.0f} µs | ratio p50 {p50 / b50:4.1f}x  p99 {p99 / b99:4.1f}x")
+    (l50, l99), (w50, w99) = _percentiles(layer_times), _percentiles(warm)
+    print(f"  with the conversation layer: p50 {l50:7.0f} µs  p99 {l99:7.0f} µs | "
+          f"ratio to understand alone p50 {l50 / w50:4.1f}x  p99 {l99 / w99:4.1f}x")
 
 
 # Run in the child with the earlier commit's flows/ first on sys.path: time its default understander.

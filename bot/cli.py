@@ -326,6 +326,7 @@ def _run(config: AppConfig, args: argparse.Namespace, command: Command) -> int:
     from bot.app import StartupError
     from flows.procedures.catalog import CatalogError
     from flows.text.lexicon import LexiconError
+    from flows.text.talk import TalkError
     from flows.texts import FlowConfigError
 
     try:
@@ -334,7 +335,7 @@ def _run(config: AppConfig, args: argparse.Namespace, command: Command) -> int:
         return EXIT_OK
     except UsageError as e:
         return fail(args.command, e.problems)
-    except (FlowConfigError, CatalogError, LexiconError) as e:
+    except (FlowConfigError, CatalogError, LexiconError, TalkError) as e:
         return fail("flows", e.problems)
     except (StartupError, OSError) as e:  # e.g. database unreachable, port taken
         return fail("error", [str(e)], EXIT_FAILED)

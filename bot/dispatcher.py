@@ -18,6 +18,7 @@ from flows.menu import menu_step
 from flows.privacy import ERASE_COMMAND, ERASE_WORDS
 from flows.registry import FlowRegistry
 from flows.replies import Text
+from handlers.conversation import handoff_notice
 from handlers.messages import MENU_WORDS
 from handlers.router import HANDLERS, EventHandler
 
@@ -125,7 +126,8 @@ async def handoff_pause(turn: Turn, nxt: Next) -> Step:
     if text == payload("menu", "show") or simple in MENU_WORDS:
         turn.ctx.resident.handoff_until = None
         return menu_step(turn.ctx, lead=turn.ctx.text("handoff_resume"))
-    return Step([], next=turn.conv)
+    notice = handoff_notice(turn.ctx, turn.conv, text, until.isoformat()) if turn.incoming.kind == "text" else None
+    return notice if notice is not None else Step([], next=turn.conv)
 
 
 def default_middlewares(per_minute: int) -> list[Middleware]:

@@ -23,6 +23,7 @@ from flows.lookups.hashing import KeyedHasher, hasher_for
 from flows.procedures.catalog import Catalog, CatalogError, load_catalog
 from flows.text.lexicon import LexiconError, load_lexicon
 from flows.text.normalize import unaccent
+from flows.text.talk import Talk, TalkError, load_talk
 from flows.text.understand import Understander, Understanding, decide
 from flows.texts import DEFAULT_DIR, LANGUAGES, FlowConfigError, FlowTexts, MenuEntry, Texts, load_languages
 from storage.broadcasts.households import HouseholdRepo
@@ -59,7 +60,7 @@ def text_defaults(config: AppConfig, texts: Texts) -> dict[str, str]:
 
 class Services:
     def __init__(self, config: AppConfig, flow_texts: FlowTexts, catalog: Catalog, understander: Understander,
-                 languages: dict[str, FlowTexts] | None = None) -> None:
+                 talk: Talk, languages: dict[str, FlowTexts] | None = None) -> None:
         self.config = config
         self.commune = config.commune
         self.texts = flow_texts.texts
@@ -67,6 +68,7 @@ class Services:
         self.languages = languages or {LANGUAGES[0]: flow_texts}
         self.catalog = catalog
         self.understander = understander
+        self.talk = talk  # the conversation layer's aspect words, cues and topic details
         # The handler asks for the intent and the flow then for the ranking of the same text: one analysis.
         self._understand = functools.lru_cache(maxsize=256)(understander.understand)
         self._stamp = flow_files_stamp(config)
@@ -105,11 +107,11 @@ class Services:
         self._stamp = stamp
         try:
             fresh = build_services(self.config)
-        except (FlowConfigError, CatalogError, LexiconError) as e:
+        except (FlowConfigError, CatalogError, LexiconError, TalkError) as e:
             log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
             return False
         # In place, so every holder of this object (worker, broadcasts) sees the new configuration.
-        for name in ("texts", "menu", "languages", "catalog", "understander", "_understand", "text_defaults"):
+        for name in ("texts", "menu", "languages", "catalog", "understander", "_understand", "text_defaults", "talk"):
             setattr(self, name, getattr(fresh, name))
         log.info("flow configuration reloaded")
         return True
@@ -154,6 +156,10 @@ class BoundServices:
     @property
     def catalog(self) -> Catalog:
         return self._services.catalog
+
+    @property
+    def talk(self) -> Talk:
+        return self._services.talk
 
     @property
     def hasher(self) -> KeyedHasher | None:
@@ -211,10 +217,12 @@ def _flow_file(config: AppConfig, name: str) -> Path:
 
 
 def build_services(config: AppConfig) -> Services:
-    """Load and validate the flow configuration; raises FlowConfigError, CatalogError or LexiconError."""
+    """Load and validate the flow configuration; raises FlowConfigError, CatalogError, LexiconError or
+    TalkError."""
     catalog = load_catalog(_flow_file(config, "catalog.toml"))
     lexicon = load_lexicon(_flow_file(config, "lexicon.toml"))
     thon_names = [n for t in config.commune.thon for n in (t.name, *t.aliases)]
     understander = Understander(catalog, lexicon, thon_names, [t.slug for t in config.topics])
     languages = load_languages(flows_folder(config))
-    return Services(config, languages[LANGUAGES[0]], catalog, understander, languages)
+    talk = load_talk(flows_folder(config), understander.canon, lexicon.classes, set(catalog.by_slug), lexicon.cues)
+    return Services(config, languages[LANGUAGES[0]], catalog, understander, talk, languages)

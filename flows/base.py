@@ -52,12 +52,25 @@ Command = Callable[[TurnContext, str], Awaitable[Step]]
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """What a state that waits for a value tells the conversation layer, for repair: the text key of its
+    short "what to type" prompt, the details topic its questions are answered from, the command that
+    asks again with the step's own buttons, and extra buttons (text key, payload) for a re-ask."""
+
+    prompt: str
+    topic: str
+    reask: str | None = None
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Flow:
     """A named state table plus the commands (button payloads) that enter it."""
 
     name: str
     states: dict[str, Handler] = field(default_factory=dict)
     commands: dict[str, Command] = field(default_factory=dict)
+    waiting: dict[str, Waiting] = field(default_factory=dict)  # the states that wait for a value
 
     async def handle(self, ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
         handler = self.states.get(conv.state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flows.texts import MenuEntry, Texts
 
@@ -31,6 +31,9 @@ class TurnContext:
     resident: ResidentView
     menu: list[MenuEntry] = field(default_factory=list)
     language: str = "vi"  # the language of this turn's replies; `texts` and `menu` are in it
+    # What the conversation remembers across turns (the topic in focus, whether the helpfulness
+    # question was asked…); kept in the conversation state by the message handler.
+    memory: dict[str, Any] = field(default_factory=dict)
 
     def use_language(self, language: str) -> None:
         """Answer this turn in `language` (texts and menu from the services' files in it)."""

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from flows.lookups.hashing import KeyedHasher
 from flows.procedures.catalog import Catalog
+from flows.text.talk import Talk
 from flows.text.understand import Understanding
 from flows.texts import FlowTexts
 from storage.broadcasts.households import HouseholdRepo
@@ -64,6 +65,8 @@ class FlowServices(Protocol):
     def text_defaults(self) -> Mapping[str, str]: ...  # values every text may use ({commune}, {phone}, …)
     @property
     def catalog(self) -> Catalog: ...
+    @property
+    def talk(self) -> Talk: ...  # the conversation layer's aspect words, cues and topic details
     @property
     def hasher(self) -> KeyedHasher | None: ...  # None: no key configured, lookups are off
     @property

@@ -26,7 +26,7 @@ def start(parts: RuntimeParts) -> Broadcasting:
 BROADCASTS = Feature(
     "broadcasts",
     flows=(ONBOARD_FLOW, SETTINGS_FLOW, NEWS_FLOW),
-    intents={"news": "#news:latest", "subscribe": "#subscribe:start", "unsubscribe": "#subscribe:stop"},
+    intents={"news": "#news:find", "subscribe": "#subscribe:start", "unsubscribe": "#subscribe:stop"},
     add_routes=api.add_routes,
     console=pages.PAGES,
     commands=tuple(cli.COMMANDS),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flows.base import Conversation, Flow, Incoming, Step, payload
+from flows.base import Conversation, Flow, Incoming, Step, Waiting, payload
 from flows.context import TurnContext
 from flows.menu import back_button, menu_step
 from flows.replies import Button, RequestInfo, Text
@@ -139,11 +139,11 @@ async def _after(ctx: TurnContext, flow: str, onboarding_next: Step | None = Non
 
 # --- choices (shared by both flows) ------------------------------------------------------------------
 
-async def _set_thon(ctx: TurnContext, flow: str, slug: str | None) -> Step:
+async def _set_thon(ctx: TurnContext, flow: str, slug: str | None, lead: str | None = None) -> Step:
     repo = ctx.services.households
     house = await repo.ensure(ctx.zalo_user_id, ctx.now)
     await repo.set_thon(house.resident_id, slug, ctx.now)
-    return await _after(ctx, flow, _ask_topics(ctx, flow))
+    return await _after(ctx, flow, _ask_topics(ctx, flow, lead=lead))
 
 
 async def _set_topics(ctx: TurnContext, flow: str, topics: set[str]) -> Step:
@@ -229,7 +229,7 @@ def states_for(flow: str) -> dict[str, Any]:
             if _meant_elsewhere(ctx, msg.text):
                 return None
             return _ask_thon(ctx, flow, lead=ctx.text("onboard_thon_unknown", text=msg.text.strip()[:50]))
-        return await _set_thon(ctx, flow, slug)
+        return await _set_thon(ctx, flow, slug, lead=ctx.text("thon_saved", thon=thon_name(ctx, slug)))
 
     async def topics(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
         if msg.kind != "text":
@@ -271,10 +271,17 @@ async def _onboard_start(ctx: TurnContext, _arg: str) -> Step:
     return _ask_thon(ctx, ONBOARD, lead=ctx.text("onboard_welcome"))
 
 
-async def _settings_start(ctx: TurnContext, _arg: str) -> Step:
+async def _settings_start(ctx: TurnContext, arg: str) -> Step:
+    """"Nhận thông báo thôn": a thôn named in the request ("đăng ký nhận tin thôn Võng Nhi") is used."""
     house = await ctx.services.households.get(ctx.zalo_user_id)
+    slug = match_thon(ctx, arg) if arg else None
     if house is None or not house.onboarded:
-        return await _onboard_start(ctx, "")
+        if slug is None:
+            return await _onboard_start(ctx, "")
+        await ctx.services.households.ensure(ctx.zalo_user_id, ctx.now)
+        return await _set_thon(ctx, ONBOARD, slug, lead=ctx.text("thon_saved", thon=thon_name(ctx, slug)))
+    if slug is not None and slug != house.thon_slug:
+        return await _set_thon(ctx, SETTINGS, slug)
     return await _summary(ctx)
 
 
@@ -293,6 +300,15 @@ async def _resume(ctx: TurnContext, _arg: str) -> Step:
     return await _summary(ctx, lead=ctx.text("resubscribed"))
 
 
-ONBOARD_FLOW = Flow(ONBOARD, states=states_for(ONBOARD), commands={"start": _onboard_start, **commands_for(ONBOARD)})
+def waiting_for(flow: str) -> dict[str, Waiting]:
+    """The steps that wait for a choice, for the conversation layer's repair."""
+    return {"thon": Waiting("prompt_thon", "#subscribe", reask=f"#{flow}:thon"),
+            "topics": Waiting("prompt_topics", "#subscribe", reask=f"#{flow}:topics"),
+            "consent": Waiting("prompt_consent", "#subscribe", reask=f"#{flow}:contact:")}
+
+
+ONBOARD_FLOW = Flow(ONBOARD, states=states_for(ONBOARD), commands={"start": _onboard_start, **commands_for(ONBOARD)},
+                    waiting=waiting_for(ONBOARD))
 SETTINGS_FLOW = Flow(SETTINGS, states=states_for(SETTINGS),
-                     commands={"start": _settings_start, "stop": _stop, "resume": _resume, **commands_for(SETTINGS)})
+                     commands={"start": _settings_start, "stop": _stop, "resume": _resume, **commands_for(SETTINGS)},
+                     waiting=waiting_for(SETTINGS))

@@ -88,4 +88,32 @@ async def _read(ctx: TurnContext, arg: str) -> Step:
     return Step([*replies, Text(body, tuple(buttons))])
 
 
-NEWS_FLOW = Flow("news", commands={"latest": _latest, "cat": _by_category, "topics": _topics, "read": _read})
+SEARCH_ROWS = 30  # the newest articles a question is matched against
+SEARCH_FLOOR = 4.0  # shared words (rarer ones weigh more) an article needs to count as asked about
+
+
+async def _find(ctx: TurnContext, question: str) -> Step:
+    """A news question ("có tin gì về tuyển sinh lớp 1 không?"): the newest articles that share its words,
+    else its topic's page, else the latest."""
+    talk = ctx.services.talk
+    asked = talk.terms(talk.canon.canon(question)) - talk.terms(talk.canon.canon(ctx.text("news_search_ignore")))
+    rows = await ctx.services.news.latest(offset=0, limit=SEARCH_ROWS) if asked else []
+    scored = []
+    for r in rows:
+        shared = asked & talk.terms(talk.canon.canon(f"{r.title} {r.summary}"))
+        score = sum(talk.weight(t) for t in shared)
+        if score >= SEARCH_FLOOR:
+            scored.append((score, r))
+    if scored:
+        scored.sort(key=lambda sr: -sr[0])
+        items = tuple(ListItem(r.title, _short(r.summary), r.image_url, payload=payload("news", "read", str(r.id)))
+                      for _, r in scored[:PAGE_SIZE])
+        buttons = (Button(ctx.text("news_latest_button"), payload=payload("news", "latest")),
+                   Button(ctx.text("news_by_category"), payload=payload("news", "topics")), back_button(ctx))
+        return Step([ListReply(items), Text(ctx.text("news_found"), buttons)])
+    topic = getattr(ctx.services.understand(question), "topic", None)
+    return await _page(ctx, 0, topic if topic and _category_name(ctx, topic) else None)
+
+
+NEWS_FLOW = Flow("news", commands={"latest": _latest, "cat": _by_category, "topics": _topics, "read": _read,
+                                   "find": _find})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flows.base import Conversation, Flow, Incoming, Step, payload
+from flows.base import Conversation, Flow, Incoming, Step, Waiting, payload
 from flows.context import TurnContext
 from flows.lookups.answers import dossier_status, dossier_title, office_hours
 from flows.lookups.common import (
@@ -23,18 +23,18 @@ from flows.lookups.common import (
     stop_command,
     unavailable,
 )
-from flows.lookups.values import dossier_tail
+from flows.lookups.values import dossier_tail, show_date
 from flows.menu import back_button
 from flows.replies import Button, Text
 from flows.text.dossier_code import find_dossier_code
 from flows.text.numbers import digits_in
-from storage.lookups.models import FOUND, MISMATCH, NOT_FOUND
+from storage.lookups.models import FINISHED, FOUND, MISMATCH, NOT_FOUND
 
 KIND = "dossier"
 
 
 def _ask_secret(ctx: TurnContext, code: str) -> Step:
-    return Step([Text(ctx.text("dossier_ask_secret", code=dossier_tail(code)))],
+    return Step([Text(ctx.text("dossier_ask_secret", code=dossier_tail(code)), (back_button(ctx),))],
                 next=Conversation("dossier", "secret", {"code": code}))
 
 
@@ -45,7 +45,9 @@ async def _start(ctx: TurnContext, arg: str) -> Step:
         return refused
     code = find_dossier_code(arg)
     if code is None:
-        return Step([Text(ctx.text("dossier_ask_code"))], next=Conversation("dossier", "code"))
+        no_code = Button(ctx.text("button_no_code"), payload=payload("dossier", "nocode"))
+        ask = Text(ctx.text("dossier_ask_code"), (no_code, back_button(ctx)))
+        return Step([ask], next=Conversation("dossier", "code"))
     return _ask_secret(ctx, code)
 
 
@@ -96,6 +98,7 @@ async def _verify(ctx: TurnContext, code: str, digits: str) -> Step:
         return Step([Text(ctx.text("dossier_mismatch", left=str(left)))],
                     next=Conversation("dossier", "secret", {"code": code}))
     await audit(ctx, KIND, FOUND, key_hash, row.id)
+    _focus_on(ctx, row)
     hours = office_hours(ctx.text, ctx.services.commune.office_hours, ctx.language)
     answer = ctx.text("dossier_answer", title=dossier_title(ctx.text, row), status=dossier_status(ctx.text, row, hours))
     buttons = (Button(ctx.text("lookup_notify_button"), payload=payload("dossier", "notify", str(row.id))),
@@ -103,8 +106,28 @@ async def _verify(ctx: TurnContext, code: str, digits: str) -> Step:
     return Step([Text(answer, buttons)])
 
 
+def _focus_on(ctx: TurnContext, row: object) -> None:
+    """Follow-up questions ("đi nhận mang theo gì?") are about this dossier and its procedure."""
+    focus: dict[str, str] = {"kind": "dossier", "status": str(getattr(row, "status", ""))}
+    due = getattr(row, "due_on", None)
+    if due is not None and focus["status"] not in FINISHED["dossier"]:
+        focus["due"] = show_date(due)  # "khi nào có?": the date this dossier is due, not the procedure's time
+    name = getattr(row, "procedure", None)
+    if name:
+        u = ctx.services.understand(name)
+        if ctx.services.decide(u) == "card":
+            focus["slug"] = u.procedures[0][0]
+    ctx.memory["focus"] = focus
+
+
+async def _no_code(ctx: TurnContext, _arg: str) -> Step:
+    return Step([Text(ctx.text("no_code"), (back_button(ctx),))])
+
+
 DOSSIER = Flow(
     "dossier",
     states={"code": _on_code, "secret": _on_secret},
-    commands={"start": _start, "notify": optin_command(KIND), "stop": stop_command(KIND)},
+    commands={"start": _start, "notify": optin_command(KIND), "stop": stop_command(KIND), "nocode": _no_code},
+    waiting={"code": Waiting("prompt_dossier_code", "#dossier", buttons=(("button_no_code", "#dossier:nocode"),)),
+             "secret": Waiting("prompt_dossier_secret", "#dossier")},
 )

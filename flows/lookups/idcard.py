@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flows.base import Conversation, Flow, Incoming, Step, payload
+from flows.base import Conversation, Flow, Incoming, Step, Waiting, payload
 from flows.context import TurnContext
 from flows.lookups.answers import card_ident, card_status
 from flows.lookups.common import (
@@ -31,6 +31,7 @@ from storage.lookups.models import CONSENT, FOUND, MISMATCH, NOT_FOUND
 
 KIND = "id_card"
 _ID_NUMBER = re.compile(r"0\d{11}")
+_RECEIPT = re.compile(r"(?<![^\W\d_])[A-Za-z]{0,5}[\s./-]*\d[\w\s./-]*\d|\d")
 
 
 def _consent_step(ctx: TurnContext, key: str) -> Step:
@@ -50,7 +51,17 @@ async def _start(ctx: TurnContext, _arg: str) -> Step:
     return _consent_step(ctx, "idcard_consent")
 
 
+CONSENT_WORDS = frozenset({"dong y", "ok dong y", "toi dong y", "em dong y", "dong y tra cuu", "co dong y", "agree",
+                           "i agree", "yes"})
+DECLINE_WORDS = frozenset({"khong dong y", "toi khong dong y", "thoi khong dong y", "tu choi", "khong", "no"})
+
+
 async def _on_consent(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
+    said = ctx.services.simplify(msg.text) if msg.kind == "text" else ""
+    if said in CONSENT_WORDS:  # "Đồng ý" typed rather than tapped is as explicit
+        return await _consent(ctx, "")
+    if said in DECLINE_WORDS:
+        return await _decline(ctx, "")
     if msg.kind != "text" or not re.search(r"\d", msg.text):
         return None  # something unrelated: the bot's general understanding answers
     return _consent_step(ctx, "idcard_need_consent")
@@ -62,7 +73,7 @@ async def _consent(ctx: TurnContext, _arg: str) -> Step:
     if (refused := await refuse_if_locked(ctx, KIND)) is not None:
         return refused
     await audit(ctx, KIND, CONSENT)  # proof of consent: who and when, nothing else
-    return Step([Text(ctx.text("idcard_ask_key"))], next=Conversation("idcard", "key"))
+    return Step([Text(ctx.text("idcard_ask_key"), (back_button(ctx),))], next=Conversation("idcard", "key"))
 
 
 async def _decline(ctx: TurnContext, _arg: str) -> Step:
@@ -81,11 +92,12 @@ async def _on_key(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step |
     if _ID_NUMBER.fullmatch(compact):
         data = {"by": "id", "key": hasher(ctx).id_number(compact)}
     else:
-        receipt = normalise_receipt(said.rpartition(":")[2])
+        number = _RECEIPT.search(said)  # "số biên nhận BN 2026 0388": the number, not its label
+        receipt = normalise_receipt(number.group() if number else said.rpartition(":")[2])
         if not 3 <= len(receipt) <= 64:
             return Step([Text(ctx.text("idcard_key_unclear"))], next=conv)
         data = {"by": "receipt", "key": receipt}
-    return Step([Text(ctx.text("idcard_ask_birth"))], next=Conversation("idcard", "birth", data))
+    return Step([Text(ctx.text("idcard_ask_birth"), (back_button(ctx),))], next=Conversation("idcard", "birth", data))
 
 
 async def _on_birth(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
@@ -124,4 +136,6 @@ IDCARD = Flow(
     states={"consent": _on_consent, "key": _on_key, "birth": _on_birth},
     commands={"start": _start, "consent": _consent, "decline": _decline,
               "notify": optin_command(KIND), "stop": stop_command(KIND)},
+    waiting={"consent": Waiting("prompt_idcard_consent", "#id_card", reask="#idcard:start"),
+             "key": Waiting("prompt_idcard_key", "#id_card"), "birth": Waiting("prompt_idcard_birth", "#id_card")},
 )

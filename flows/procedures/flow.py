@@ -13,7 +13,8 @@ from flows.base import Flow, Step, payload
 from flows.context import TurnContext
 from flows.menu import back_button, menu_step
 from flows.procedures.catalog import HANDLER_NAMES, HANDLER_NAMES_EN, Procedure
-from flows.replies import Button, Text
+from flows.replies import Button, Reply, Text
+from flows.text.understand import CARD as CARD_SCORE
 
 # How the catalog's field names read to residents in the "must be confirmed" caveat.
 FIELD_LABELS = {
@@ -83,17 +84,185 @@ def card_text(ctx: TurnContext, p: Procedure) -> str:
     return "\n".join(lines)
 
 
-def card_step(ctx: TurnContext, p: Procedure) -> Step:
+# Which catalog fields each aspect of a procedure shows (for the "must be confirmed" caveat).
+ASPECT_FIELDS = {
+    "papers": ("papers", "sets"), "fee": ("fee_text", "fee_amount", "fee_basis"), "time": ("time_text", "working_days"),
+    "place": ("where", "handled_by"), "online": ("online", "online_url"), "conditions": ("conditions",),
+    "wednesday": ("same_day_wednesday",),
+}
+CARD_BUTTON_ASPECTS = ("papers", "fee", "time", "place", "online")
+SHORT_CARD_LIMIT = 600  # one phone screen
+DETAIL_WITH_ASPECT = 4.0  # a detail this close to the question is shown beside the aspect's answer
+DETAIL_ALONE = 5.0  # …and answers on its own a question that names no aspect
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of a catalog text, cut to `limit` characters."""
+    head = text.split(". ")[0].rstrip(".")
+    return head if len(head) <= limit else head[:limit - 1].rstrip() + "…"
+
+
+def _unverified(ctx: TurnContext, p: Procedure, fields: tuple[str, ...] | None = None) -> str | None:
+    names = [f for f in p.unverified if fields is None or f in fields]
+    if not names:
+        return None
+    return ctx.text("card_unverified", fields=", ".join(sorted({FIELD_LABELS.get(f, f) for f in names})))
+
+
+def _feedback_buttons_for(ctx: TurnContext, p: Procedure) -> list[Button]:
+    return [Button(ctx.text("feedback_yes"), payload=payload("proc", "fb", f"{p.slug}:yes")),
+            Button(ctx.text("feedback_no"), payload=payload("proc", "fb", f"{p.slug}:no"))]
+
+
+def _feedback_buttons(ctx: TurnContext, p: Procedure) -> list[Button]:
+    """The helpfulness question, as two buttons, at most once per conversation."""
+    if ctx.memory.get("feedback_asked"):
+        return []
+    ctx.memory["feedback_asked"] = True
+    return _feedback_buttons_for(ctx, p)
+
+
+def _aspect_buttons(ctx: TurnContext, p: Procedure, skip: tuple[str, ...] = (), room: int = 5) -> list[Button]:
+    buttons: list[Button] = []
+    for aspect in CARD_BUTTON_ASPECTS:
+        if aspect in skip or (aspect == "online" and p.online == "none") or len(buttons) >= room:
+            continue
+        action = payload("proc", "aspect", f"{p.slug}:{aspect}")
+        buttons.append(Button(ctx.text(f"button_aspect_{aspect}"), payload=action))
+    return buttons
+
+
+def names(p: Procedure) -> str:
+    return f"{p.name} {p.short_name}"
+
+
+def focus_on(ctx: TurnContext, p: Procedure, aspect: str | None = None) -> None:
+    """Keep the procedure in focus: the next follow-up question is about it."""
+    ctx.memory["focus"] = {"kind": "procedure", "slug": p.slug, "aspect": aspect or ""}
+
+
+def procedure_tone(ctx: TurnContext, p: Procedure, lead: list[str] | None) -> list[str]:
+    """Lines that lead a procedure's answer, once per conversation: condolence for a death,
+    confidentiality for a denunciation (besides those the handler put in `lead`)."""
+    lines = list(lead or [])
+    talk = ctx.services.talk
+    if p.slug in talk.condolence and not ctx.memory.get("condoled"):
+        ctx.memory["condoled"] = True
+        lines.insert(0, ctx.text("condolence"))
+    if p.slug in talk.confidential and not ctx.memory.get("confidential_said"):
+        ctx.memory["confidential_said"] = True
+        lines.append(ctx.text("confidential"))
+    return lines
+
+
+def card_step(ctx: TurnContext, p: Procedure, lead: list[str] | None = None) -> Step:
+    """The first answer about a procedure: one phone screen with its name and key facts, buttons for
+    the rest (the fee, time and place are in the text, so their buttons give way to the helpfulness
+    question the first time)."""
+    t = ctx.text
+    v = view(ctx, p)
+    lines = [*procedure_tone(ctx, p, lead), f"📄 {v.name}"]
+    lines.append(t("card_short_papers", count=str(len(v.papers))))
+    lines += [t("card_short_fee", fee=first_sentence(v.fee)),
+              t("card_short_time", time=first_sentence(v.time)),
+              t("card_short_where", where=first_sentence(v.where, 120))]
+    if p.handled_by != "ubnd":
+        lines.append(t("card_not_ubnd", agency=v.agency))
+    if p.unverified:
+        labels = sorted({v.labels.get(f, f) for f in p.unverified})
+        lines.append(t("card_short_unverified", fields=", ".join(labels).capitalize()))
+    lines.append(t("card_short_more"))
+    text = "\n".join(lines)
+    if len(text) > SHORT_CARD_LIMIT:  # long names or facts: drop the hint, then cut
+        text = "\n".join(lines[:-1])[:SHORT_CARD_LIMIT - 1].rstrip() + "…"
+    feedback = _feedback_buttons(ctx, p)
+    buttons = _aspect_buttons(ctx, p, skip=("fee", "time") if feedback else (), room=5 - len(feedback)) + feedback
+    focus_on(ctx, p)
+    return Step([Text(text, tuple(buttons))])
+
+
+def full_card_step(ctx: TurnContext, p: Procedure, feedback: bool = False) -> Step:
     buttons = [Button(ctx.text("button_papers"), payload=payload("proc", "papers", p.slug))]
     if p.online != "none" and p.online_url:
         buttons.append(Button(ctx.text("button_online"), url=p.online_url))
     buttons += [Button(ctx.text("button_ask_staff"), payload=payload("handoff", "start")),
                 Button(ctx.text("button_other"), payload=payload("proc", "browse"))]
-    feedback = Text(ctx.text("feedback_question"), (
-        Button(ctx.text("feedback_yes"), payload=payload("proc", "fb", f"{p.slug}:yes")),
-        Button(ctx.text("feedback_no"), payload=payload("proc", "fb", f"{p.slug}:no")),
-    ))
-    return Step([Text(card_text(ctx, p), tuple(buttons)), feedback])
+    focus_on(ctx, p)
+    replies: list[Reply] = [Text(card_text(ctx, p), tuple(buttons))]
+    if feedback and not ctx.memory.get("feedback_asked"):
+        ctx.memory["feedback_asked"] = True
+        replies.append(Text(ctx.text("feedback_question"), tuple(_feedback_buttons_for(ctx, p))))
+    return Step(replies)
+
+
+def aspect_value(ctx: TurnContext, p: Procedure, aspect: str) -> str:
+    t = ctx.text
+    v = view(ctx, p)
+    if aspect == "papers":
+        lines = [f"{i}. {paper}" for i, paper in enumerate(v.papers, 1)]
+        return "\n".join(lines + ([t("card_sets", sets=f"{p.sets:02d}")] if p.sets else []))
+    if aspect == "fee":
+        return v.fee
+    if aspect == "time":
+        return v.time
+    if aspect == "place":
+        where = v.where
+        if p.handled_by != "ubnd":
+            where += "\n" + t("card_not_ubnd", agency=v.agency)
+        return where
+    if aspect == "online":
+        return t(ONLINE_KEYS[p.online]) + (f" {p.online_url}" if p.online != "none" and p.online_url else "")
+    if aspect == "conditions":
+        return p.conditions or t("conditions_unknown")
+    if aspect == "wednesday":
+        return t("wednesday_yes") if p.same_day_wednesday else t("wednesday_no", time=first_sentence(v.time))
+    return ""
+
+
+def aspect_step(ctx: TurnContext, p: Procedure, aspect: str | None, question: str = "",
+                lead: list[str] | None = None, named: bool = True) -> Step:
+    """One aspect of a procedure, briefly, with the detail closest to the question and a button to the
+    full card. With no aspect, the closest detail alone (the caller checked there is one). `named`: the
+    question names the procedure, so its name's words say nothing about which detail is asked."""
+    talk = ctx.services.talk
+    ignore = names(p) if named else ""
+    match = talk.best_fact([p.slug, "#general"], question, aspect, ignore=ignore) if question else None
+    lines = procedure_tone(ctx, p, lead)
+    if aspect is not None:
+        lines.append(ctx.text("aspect_answer", name=view(ctx, p).short, label=ctx.text(f"aspect_{aspect}"),
+                              value=aspect_value(ctx, p, aspect)))
+        if match is not None and match.score >= DETAIL_WITH_ASPECT and match.fact.text not in lines[-1]:
+            lines.append(ctx.text("aspect_detail", detail=match.fact.text))
+        caveat = _unverified(ctx, p, ASPECT_FIELDS.get(aspect, ()))
+    else:
+        detail = match.fact.text if match is not None else ""
+        lines.append(ctx.text("aspect_answer", name=view(ctx, p).short, label=ctx.text("aspect_other"), value=detail))
+        caveat = None
+    if caveat:
+        lines.append(caveat)
+    feedback = _feedback_buttons(ctx, p)
+    buttons = [Button(ctx.text("button_full_card"), payload=payload("proc", "full", p.slug)),
+               *_aspect_buttons(ctx, p, skip=(aspect or "",), room=4 - len(feedback)), *feedback]
+    focus_on(ctx, p, aspect)
+    return Step([Text("\n".join(lines), tuple(buttons[:5]))])
+
+
+def answer_procedure(ctx: TurnContext, p: Procedure, question: str, aspect: str | None = None) -> Step:
+    """The answer to a question about a procedure: the aspect it asks about when it names one (the fee,
+    the place…), the detail it asks about when one matches closely, else the short card."""
+    talk = ctx.services.talk
+    lead = ctx.memory.pop("lead", None)
+    if ctx.language != "vi":  # visitors get the whole card in their language (the layer's texts are Vietnamese-first)
+        focus_on(ctx, p)
+        return full_card_step(ctx, p, feedback=True)
+    if question:
+        aspect = aspect or talk.aspect(talk.words(question))
+    if aspect is not None:
+        return aspect_step(ctx, p, aspect, question, lead)
+    match = talk.best_fact([p.slug], question, None, ignore=names(p)) if question else None
+    if match is not None and match.score >= DETAIL_ALONE * 1.5:
+        return aspect_step(ctx, p, None, question, lead)
+    return card_step(ctx, p, lead)
 
 
 def _procedure(ctx: TurnContext, slug: str) -> Procedure | None:
@@ -103,6 +272,19 @@ def _procedure(ctx: TurnContext, slug: str) -> Procedure | None:
 async def _card(ctx: TurnContext, slug: str) -> Step:
     p = _procedure(ctx, slug)
     return card_step(ctx, p) if p else await _browse(ctx, "")
+
+
+async def _full(ctx: TurnContext, slug: str) -> Step:
+    p = _procedure(ctx, slug)
+    return full_card_step(ctx, p) if p else await _browse(ctx, "")
+
+
+async def _aspect(ctx: TurnContext, arg: str) -> Step:
+    slug, _, aspect = arg.rpartition(":")
+    p = _procedure(ctx, slug)
+    if p is None:
+        return await _browse(ctx, "")
+    return aspect_step(ctx, p, aspect if aspect in ASPECT_FIELDS else None)
 
 
 async def _papers(ctx: TurnContext, slug: str) -> Step:
@@ -125,9 +307,18 @@ async def _ask(ctx: TurnContext, text: str) -> Step:
     if decision == "card" and ranked:
         p = _procedure(ctx, ranked[0][0])
         if p is not None:
-            return card_step(ctx, p)
+            return answer_procedure(ctx, p, text)
     candidates = [p for slug, _ in ranked[:3] if (p := _procedure(ctx, slug)) is not None]
+    talk = ctx.services.talk
+    aspect = talk.aspect(talk.words(text))
+    if decision == "suggest" and len(candidates) > 1 and aspect is not None and ranked[0][1] >= CARD_SCORE:
+        # A close call between procedures, but the question is clear ("… được chưa?", "… bao nhiêu?"):
+        # answer it for the likeliest one, and offer the others.
+        answer = answer_procedure(ctx, candidates[0], text, aspect)
+        others = tuple(Button(view(ctx, p).short, payload=payload("proc", "card", p.slug)) for p in candidates[1:3])
+        return Step([*answer.replies, Text(ctx.text("did_you_mean_other"), others)], answer.next)
     if decision == "suggest" and candidates:
+        focus_on(ctx, candidates[0])  # a follow-up question is most likely about the likeliest one
         buttons = [Button(view(ctx, p).short, payload=payload("proc", "card", p.slug)) for p in candidates]
         buttons.append(Button(ctx.text("button_none_of_these"), payload=payload("proc", "browse")))
         return Step([Text(ctx.text("did_you_mean"), tuple(buttons))])
@@ -160,5 +351,5 @@ async def _feedback(ctx: TurnContext, arg: str) -> Step:
     return Step([Text(ctx.text("feedback_thanks"), (back_button(ctx),))])
 
 
-PROCEDURES = Flow("proc", commands={"ask": _ask, "card": _card, "papers": _papers, "browse": _browse,
-                                    "fb": _feedback})
+PROCEDURES = Flow("proc", commands={"ask": _ask, "card": _card, "full": _full, "aspect": _aspect,
+                                    "papers": _papers, "browse": _browse, "fb": _feedback})

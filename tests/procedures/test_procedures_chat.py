@@ -14,13 +14,25 @@ from tests.kit import BotHarness, texts
 HOURS = {str(d): ["07:30-11:30", "13:30-17:00"] for d in range(5)}
 
 
-async def test_unaccented_question_reaches_the_right_card(bot: BotHarness) -> None:
-    card, feedback = await bot.resident("u1").say("lam giay khai sinh cho con can giay to gi")
-    assert card.text.startswith("📄 Đăng ký khai sinh")
-    assert "1. Tờ khai đăng ký khai sinh" in card.text and "2. Giấy chứng sinh" in card.text
-    assert "Lệ phí:" in card.text and "Nộp trực tuyến: được" in card.text
-    assert "Thứ Tư không hẹn" in card.text  # the same-day badge, with its "to be confirmed" note
-    assert feedback.text == "Thông tin này có hữu ích không?"
+async def test_a_question_about_papers_gets_the_papers(bot: BotHarness) -> None:
+    [answer] = await bot.resident("u1").say("lam giay khai sinh cho con can giay to gi")
+    assert answer.text.startswith("Đăng ký khai sinh — Giấy tờ cần mang:")
+    assert "1. Tờ khai đăng ký khai sinh" in answer.text and "2. Giấy chứng sinh" in answer.text
+    titles = answer.button_titles()
+    assert "Xem đủ thủ tục" in titles and "Có, hữu ích" in titles  # the helpfulness question, as buttons
+    assert len(titles) <= 5
+
+
+async def test_the_first_card_fits_one_screen_and_leads_to_the_full_card(bot: BotHarness) -> None:
+    for n, slug in enumerate(p.slug for p in bot.runtime.services.catalog.procedures):  # every short card
+        [card] = await bot.resident(f"r{n}").say(f"#proc:card:{slug}")
+        assert len(card.text) <= 600, slug
+    chat = bot.resident("u2")
+    [card] = await chat.say("dang ky khai sinh")
+    assert card.text.startswith("📄 Đăng ký khai sinh") and "• Lệ phí:" in card.text
+    assert card.button_titles() == ["Giấy tờ", "Nơi nộp", "Nộp trực tuyến", "Có, hữu ích", "Chưa hữu ích"]
+    [full] = await chat.say("#proc:full:ho-tich/dang-ky-khai-sinh")
+    assert "Thứ Tư không hẹn" in full.text and "Nộp trực tuyến: được" in full.text  # badge and online line
 
 
 async def test_a_close_call_gets_did_you_mean_with_the_top_three(bot: BotHarness) -> None:
@@ -29,46 +41,57 @@ async def test_a_close_call_gets_did_you_mean_with_the_top_three(bot: BotHarness
     assert suggestion.text.startswith("Có phải bạn muốn hỏi")
     titles = suggestion.button_titles()
     assert "Đăng ký lại khai sinh" in titles and len(titles) == 4  # three candidates + "none of these"
-    card, _ = await chat.click("Đăng ký lại khai sinh")
+    [card] = await chat.click("Đăng ký lại khai sinh")
     assert card.text.startswith("📄 Đăng ký lại khai sinh")
 
 
 async def test_an_unverified_fee_carries_the_caveat(bot: BotHarness) -> None:
-    card, _ = await bot.resident("u1").say("xin giấy xác nhận tình trạng hôn nhân")
+    chat = bot.resident("u1")
+    [card] = await chat.say("xin giấy xác nhận tình trạng hôn nhân")
     assert card.text.startswith("📄 Cấp Giấy xác nhận tình trạng hôn nhân")
-    assert "chưa được xác minh" in card.text and "lệ phí" in card.text.split("⚠️")[-1]
-    verified, _ = await bot.resident("u2").say("chứng thực chữ ký")
+    assert "chưa xác minh" in card.text and "lệ phí" in card.text.split("⚠️")[-1].lower()
+    [fee] = await chat.say("lệ phí bao nhiêu")
+    assert "Lệ phí:" in fee.text and "chưa được xác minh" in fee.text, "an unverified figure is never certain"
+    [verified] = await bot.resident("u2").say("chứng thực chữ ký")
     assert "⚠️" not in verified.text, "a verified procedure must not carry the caveat"
 
 
 async def test_card_buttons_lead_where_they_say(bot: BotHarness) -> None:
     chat = bot.resident("u1")
-    card, _ = await chat.say("dang ky ket hon can nhung gi")
+    [card] = await chat.say("dang ky ket hon")
     assert card.text.startswith("📄 Đăng ký kết hôn")
-    online = dict(card.buttons)["Nộp trực tuyến"]
+    [papers] = await chat.click("Giấy tờ")
+    assert papers.text.startswith("Đăng ký kết hôn — Giấy tờ cần mang:") and "1. " in papers.text
+    [place] = await chat.click("Nơi nộp")
+    assert "Nơi làm:" in place.text
+    [full] = await chat.click("Xem đủ thủ tục")
+    online = dict(full.buttons)["Nộp trực tuyến"]
     assert isinstance(online, dict) and online["url"].startswith("https://")
-    [papers] = await chat.click("Chỉ xem giấy tờ")
-    assert papers.text.startswith("Giấy tờ cho thủ tục Đăng ký kết hôn:") and "1. " in papers.text
+    [only_papers] = await chat.click("Chỉ xem giấy tờ")
+    assert only_papers.text.startswith("Giấy tờ cho thủ tục Đăng ký kết hôn:")
     await chat.click("Xem lại thủ tục")
+    await chat.say("#proc:full:ho-tich/dang-ky-ket-hon")
     fields = [t for m in await chat.click("Thủ tục khác") for t in m.button_titles()]
     assert "Hộ tịch" in fields and len(fields) == 7
-    await chat.say("dang ky ket hon")
+    await chat.say("#proc:full:ho-tich/dang-ky-ket-hon")
     handoff = await chat.click("Hỏi cán bộ")
     assert "chuyển tin nhắn của bạn cho cán bộ" in texts(handoff)
 
 
-async def test_feedback_is_stored_per_procedure(bot: BotHarness) -> None:
+async def test_feedback_is_asked_once_and_stored_per_procedure(bot: BotHarness) -> None:
     chat = bot.resident("u1")
     await chat.say("lam giay khai tu cho ba")
     [thanks] = await chat.click("Có, hữu ích")
     assert thanks.text.startswith("Cảm ơn bạn")
+    [again] = await chat.say("dang ky ket hon")
+    assert "Có, hữu ích" not in again.button_titles(), "the helpfulness question is asked once per conversation"
     async with bot.runtime.engine.connect() as conn:
         rows = (await conn.execute(select(ProcedureFeedback.procedure_slug, ProcedureFeedback.helpful))).all()
     assert [(r.procedure_slug, r.helpful) for r in rows] == [("ho-tich/dang-ky-khai-tu", True)]
 
 
 async def test_police_procedures_say_who_decides(bot: BotHarness) -> None:
-    card, _ = await bot.resident("u1").say("dang ky xe may moi mua")
+    [card] = await bot.resident("u1").say("dang ky xe may moi mua")
     assert "Công an phường giải quyết, không phải UBND phường" in card.text
 
 
@@ -78,7 +101,7 @@ async def test_browse_by_field_then_open_a_card(bot: BotHarness) -> None:
     assert "lĩnh vực Chứng thực" in texts(listing)
     titles = [t for m in listing for t in m.button_titles()]
     assert len(titles) == 5 and "Chứng thực chữ ký" in titles
-    card, _ = await chat.click("Chứng thực chữ ký")
+    [card] = await chat.click("Chứng thực chữ ký")
     assert "Chứng thực chữ ký" in card.text.splitlines()[0]
 
 
@@ -131,9 +154,14 @@ async def test_an_unverified_phone_or_address_is_labelled_wherever_residents_see
         assert "0236 000 000 (số chưa được xác minh" in unavailable.text
 
 
-async def test_nothing_plausible_gets_the_menu_and_is_recorded_for_admins(bot: BotHarness) -> None:
+async def test_out_of_scope_is_said_honestly_and_recorded_for_admins(bot: BotHarness) -> None:
     replies = await bot.resident("u1").say("đội tuyển mình tối nay đá mấy giờ, số tui 0905123456")
-    assert "tôi chưa hiểu ý bạn" in texts(replies)
+    assert "không trả lời được" in texts(replies) and "chưa hiểu ý bạn" not in texts(replies)
     async with bot.runtime.engine.connect() as conn:
         stored = (await conn.execute(select(UnansweredMessage.text))).scalars().all()
     assert len(stored) == 1 and "0905123456" not in stored[0], "phone numbers are masked before storing"
+
+
+async def test_nothing_plausible_gets_the_menu(bot: BotHarness) -> None:
+    replies = await bot.resident("u1").say("xyz qwrt blah")
+    assert "tôi chưa hiểu ý bạn" in texts(replies)

@@ -12,7 +12,7 @@ from tests.lookups.kit import lookup_bot
     ("say", "card"),
     [
         ("cccd", "📄 Cấp, cấp đổi, cấp lại thẻ căn cước"),
-        ("làm cccd ở đâu", "📄 Cấp, cấp đổi, cấp lại thẻ căn cước"),
+        ("làm cccd ở đâu", "thẻ căn cước (Công an phường) — Nơi làm:"),  # the question asked (the place) leads
         ("đổi cccd", "📄 Cấp, cấp đổi, cấp lại thẻ căn cước"),
         ("khai sihn", "📄 Đăng ký khai sinh"),
         ("làm giấy khai sinh", "📄 Đăng ký khai sinh"),  # the example in the bot's own fallback text

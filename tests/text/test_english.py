@@ -97,7 +97,7 @@ async def test_the_language_buttons_switch_both_ways(bot: BotHarness) -> None:
 async def test_writing_vietnamese_again_answers_in_vietnamese(bot: BotHarness) -> None:
     chat = bot.resident("visitor")
     await chat.say("how do I register a birth?")
-    card, _ = await chat.say("làm giấy khai sinh cần gì")
+    card, *_ = await chat.say("làm giấy khai sinh cần gì")  # in Vietnamese: the papers asked for lead
     assert "Giấy tờ cần mang" in card.text
 
 
