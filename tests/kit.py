@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -143,3 +145,40 @@ class ResidentChat:
 
 def texts(msgs: list[Msg]) -> str:
     return "\n".join(m.text for m in msgs)
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")  # the commune's wall clock
+
+
+class Clock:
+    """The service's clock in tests: moved by hand, never slept on. `Clock(*local)` starts at a Hội An wall
+    time (a Monday at 10:00 by default), `Clock.at(moment)` at any moment."""
+
+    def __init__(self, *local: int) -> None:
+        self.now = local_time(*local) if local else local_time(2026, 11, 30, 10, 0)  # a Monday, 10:00 in Hội An
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+    def set_local(self, *local: int) -> None:
+        self.now = local_time(*local)
+
+    @classmethod
+    def at(cls, moment: datetime) -> Clock:
+        clock = cls()
+        clock.now = moment
+        return clock
+
+
+def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=VN).astimezone(UTC)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5) -> None:
+    """Wait for something another task does that offers nothing to await (a counter in the fake Zalo)."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)

@@ -5,43 +5,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.api import token_hash
-from tests.kit import BotHarness
+from tests.kit import VN, BotHarness, Clock, local_time  # noqa: F401 (Clock and local_time: feature tests import them from here)
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 THON = [{"slug": "vong-nhi", "name": "Võng Nhi"},
         {"slug": "van-lang", "name": "Vạn Lăng"},
         {"slug": "thanh-nhut", "name": "Thanh Nhứt", "aliases": ["thanh nhut", "thanh nhat"]}]
 TOKEN = "staff-token"
 APPROVER_TOKEN = "approver-token"
 NEWS_ONLY_TOKEN = "news-token"
-
-
-class Clock:
-    """The service's clock in these tests: moved by hand, never slept on."""
-
-    def __init__(self, *local: int) -> None:
-        self.now = local_time(*local) if local else local_time(2026, 11, 30, 10, 0)  # a Monday, 10:00 in Hội An
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-    def set_local(self, *local: int) -> None:
-        self.now = local_time(*local)
-
-
-def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=VN).astimezone(UTC)
 
 
 def sections(**broadcasts: Any) -> dict[str, dict[str, Any]]:

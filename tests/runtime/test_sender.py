@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -23,24 +23,13 @@ from flows.replies import reply_from_dict
 from storage import queues
 from storage.engine import create_engine, run_transaction
 from storage.models import OutboxMessage
-from tests.kit import APP_ID, APP_SECRET, BotHarness
+from tests.kit import APP_ID, APP_SECRET, BotHarness, Clock, until
 
 
 def tomorrow_10am_in_hoi_an() -> datetime:
     """A daytime moment (no night ban) after anything the worker stamps with the real clock: a fixed date
     here would leave the replies the worker queues due only after it, once that date has passed."""
     return datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=1)
-
-
-class Clock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or tomorrow_10am_in_hoi_an()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 def make_sender(bot: BotHarness, clock: Clock, *, engine=None, max_attempts: int = 5, timeout: float = 2.0) -> Sender:
@@ -76,7 +65,7 @@ async def harness(db_url: str) -> AsyncIterator[BotHarness]:
 
 
 async def test_rate_limit_errors_back_off_then_deliver_once(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock.at(tomorrow_10am_in_hoi_an())
     async with harness(db_url) as bot:
         sender = make_sender(bot, clock)
         await queue_reply(bot, "u1")
@@ -96,7 +85,7 @@ async def test_rate_limit_errors_back_off_then_deliver_once(db_url: str) -> None
 
 
 async def test_permanent_failures_are_recorded_and_never_retried(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock.at(tomorrow_10am_in_hoi_an())
     async with harness(db_url) as bot:
         sender = make_sender(bot, clock, max_attempts=3)
         bot.fake.set_user_error("away", -230)
@@ -117,7 +106,7 @@ async def test_permanent_failures_are_recorded_and_never_retried(db_url: str) ->
 
 
 async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock.at(tomorrow_10am_in_hoi_an())
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")
         async with bot.runtime.engine.begin() as conn:  # a sender claims it, then its process dies
@@ -145,7 +134,7 @@ async def die_mid_send(bot: BotHarness, clock: Clock, user: str, parts_through: 
 async def test_a_message_in_doubt_after_a_crash_goes_out_exactly_once(db_url: str, parts_through: int) -> None:
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")  # the menu: two parts
-        clock = Clock(datetime.now(UTC))  # matched against the fake Zalo's real-time history
+        clock = Clock.at(datetime.now(UTC))  # matched against the fake Zalo's real-time history
         await die_mid_send(bot, clock, "u1", parts_through)
         clock.advance(seconds=61)  # the dead sender's lease ends
         assert await make_sender(bot, clock).run_once() == 1
@@ -159,7 +148,7 @@ async def test_a_message_in_doubt_after_a_crash_goes_out_exactly_once(db_url: st
 async def test_unreadable_history_sends_again_rather_than_lose_a_message(db_url: str) -> None:
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")
-        clock = Clock(datetime.now(UTC))
+        clock = Clock.at(datetime.now(UTC))
         await die_mid_send(bot, clock, "u1", parts_through=1)
         bot.fake.inject_http_status(500, route="conversation")
         clock.advance(seconds=61)
@@ -170,7 +159,7 @@ async def test_unreadable_history_sends_again_rather_than_lose_a_message(db_url:
 
 
 async def test_a_residents_later_message_waits_for_the_earlier_one(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock.at(tomorrow_10am_in_hoi_an())
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1", "menu")
         await queue_reply(bot, "u1", "cho toi gap can bo")
@@ -187,7 +176,7 @@ async def test_a_residents_later_message_waits_for_the_earlier_one(db_url: str) 
 
 
 async def test_expired_token_is_refreshed_exactly_once_by_four_senders(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock.at(tomorrow_10am_in_hoi_an())
     async with harness(db_url) as bot:
         for u in range(8):
             await queue_reply(bot, f"u{u}")
@@ -209,7 +198,7 @@ async def test_expired_token_is_refreshed_exactly_once_by_four_senders(db_url: s
 
 
 async def test_rejected_refresh_keeps_messages_waiting(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock.at(tomorrow_10am_in_hoi_an())
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")
         await bot.runtime.tokens.set_pair("fake-access-0", "spent-elsewhere", timedelta(days=3650))
@@ -231,7 +220,7 @@ async def test_rejected_refresh_keeps_messages_waiting(db_url: str) -> None:
 async def test_a_retry_that_failed_before_reading_the_history_still_reads_it(db_url: str) -> None:
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")  # the menu: two parts
-        clock = Clock(datetime.now(UTC))
+        clock = Clock.at(datetime.now(UTC))
         await die_mid_send(bot, clock, "u1", parts_through=1)
         clock.advance(seconds=61)
         bot.fake.inject_http_status(500, route="conversation")  # the history can't be read once...
@@ -253,7 +242,7 @@ async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_go
     not make it unreadable (that sent the part twice)."""
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")
-        clock = Clock(datetime.now(UTC))
+        clock = Clock.at(datetime.now(UTC))
         bot.fake.inject_late_answer(1.0)  # Zalo takes the first part, but answers too late
         sender = make_sender(bot, clock, timeout=0.2)
         await sender.run_once()
@@ -269,16 +258,10 @@ async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_go
         assert bot.fake.refresh_calls == int(token_expires_meanwhile)
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(5):
-        while not condition():  # noqa: ASYNC110 (a counter in the fake Zalo; nothing to wait on)
-            await asyncio.sleep(0.01)
-
-
 async def test_a_sender_that_outlives_its_claim_stops_and_cannot_overwrite_the_new_one(db_url: str) -> None:
     async with harness(db_url) as bot:
         await queue_reply(bot, "u1")  # the menu: two parts
-        clock = Clock(datetime.now(UTC))
+        clock = Clock.at(datetime.now(UTC))
         first, second = make_sender(bot, clock), make_sender(bot, clock)  # two processes on PostgreSQL
         bot.fake.inject_delay(1.0, route="send")  # Zalo is slow with the first sender's first part
         slow = asyncio.create_task(first.run_once())

@@ -16,8 +16,8 @@ from bot.tokens import TokenManager, TokenUnavailable
 from storage import sqlite_driver
 from storage.engine import create_engine
 from tests.databases import SqliteDatabases
-from tests.kit import BotHarness
-from tests.runtime.test_sender import outbox_rows, queue_reply, until
+from tests.kit import BotHarness, until
+from tests.runtime.test_sender import outbox_rows, queue_reply
 
 
 async def test_a_refreshed_pair_is_stored_once_another_writer_lets_go(
