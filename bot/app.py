@@ -179,7 +179,10 @@ def bounded_bodies(seconds: float) -> Middleware:
         if request.body_exists and request.path != WEBHOOK_PATH:
             try:
                 async with asyncio.timeout(seconds):
-                    await request.read()  # kept by the request for the handler's json() / read()
+                    if request.content_type == "multipart/form-data":
+                        await request.post()  # a multipart stream can be read once: parsed here, kept for post()
+                    else:
+                        await request.read()  # kept by the request for the handler's json() / read() / post()
             except TimeoutError:
                 resource = request.match_info.route.resource
                 route = resource.canonical if resource is not None else "unmatched"
