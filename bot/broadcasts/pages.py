@@ -13,7 +13,6 @@ from pydantic import ValidationError
 
 from bot.broadcasts import announcement_pages, news
 from bot.broadcasts.announcement_pages import visible
-from bot.broadcasts.announcements import InvalidInput, NotFound
 from bot.console import audit
 from bot.console.pages import ConsolePages, NavItem, Panel, Route
 from bot.console.roles import EVERYONE
@@ -28,6 +27,7 @@ from bot.console.web import (
     staff_of,
     state,
 )
+from bot.errors import InvalidInput, NotFound
 from bot.runtime import RUNTIME
 from flows.problems import problem_lines
 from storage.broadcasts import announcements as ann_store
