@@ -64,9 +64,10 @@ def zalo_client(http: aiohttp.ClientSession, z: ZaloConfig) -> ZaloClient:
                       refresh_timeout=z.refresh_timeout_seconds)
 
 
-def token_manager(engine: AsyncEngine, client: ZaloClient, metrics: Metrics, z: ZaloConfig) -> TokenManager:
+def token_manager(engine: AsyncEngine, client: ZaloClient, metrics: Metrics, z: ZaloConfig,
+                  clock: Callable[[], datetime]) -> TokenManager:
     return TokenManager(engine, client, metrics, refresh_margin=timedelta(seconds=z.refresh_before_expiry_seconds),
-                        refresh_timeout=timedelta(seconds=z.refresh_timeout_seconds))
+                        refresh_timeout=timedelta(seconds=z.refresh_timeout_seconds), clock=clock)
 
 
 class StartupError(Exception):
@@ -75,7 +76,7 @@ class StartupError(Exception):
 
 async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True,
                        clock: Callable[[], datetime] = utcnow) -> Runtime:
-    """`clock` drives the worker, the senders and the scheduler (tests move it instead of sleeping)."""
+    """`clock` drives the worker, the senders, the tokens and the scheduler (tests move it instead of sleeping)."""
     services = build_services(config)  # validates the flow configuration before anything starts
     engine = create_engine(config.database.url)
     try:
@@ -95,7 +96,7 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     http = aiohttp.ClientSession()
     z = config.zalo
     client = zalo_client(http, z)
-    tokens = token_manager(engine, client, metrics, z)
+    tokens = token_manager(engine, client, metrics, z, clock)
     if z.access_token and z.refresh_token:
         await tokens.set_pair(z.access_token, z.refresh_token, INITIAL_TOKEN_LIFETIME, only_if_missing=True)
     flows = FlowRegistry((*(flow for f in FEATURES for flow in f.flows), *extra_flows),

@@ -15,7 +15,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"  # 
 
 @dataclass(frozen=True)
 class Command:
+    """A command of `python -m bot`. `run` gets the parsed arguments; their `clock` is the time every command
+    reads (`args.clock()`, never the system clock directly), so tests can run a command at a moment of theirs."""
+
     name: str
     help: str
     configure: Callable[[argparse.ArgumentParser], None]
@@ -200,7 +203,8 @@ async def _tokens(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.tokens import TokenManager, mask
 
     async with migrated_engine(config) as engine, aiohttp.ClientSession() as http:
-        manager = TokenManager(engine, zalo_client(http, config.zalo), Metrics(), refresh_margin=timedelta(0))
+        manager = TokenManager(engine, zalo_client(http, config.zalo), Metrics(), refresh_margin=timedelta(0),
+                               clock=args.clock)
         if args.tokens_command == "set":
             await manager.set_pair(args.access_token, args.refresh_token, timedelta(seconds=args.expires_in))
             print("token pair stored")
@@ -288,9 +292,12 @@ def build_parser(commands: list[Command]) -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, clock: Callable[[], datetime] | None = None) -> int:
+    from storage.types import utcnow
+
     commands = all_commands()
     args = build_parser(commands).parse_args(argv)
+    args.clock = clock or utcnow
     if args.command == "eval-nlu":
         from flows.text.evaluate import main as evaluate
 

@@ -17,19 +17,17 @@ from bot.broadcasts.channels import CSV_PATTERN
 from bot.lookups.config import PrivacyConfig
 from storage import retention
 from storage.engine import run_transaction
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
-async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime | None = None,
+async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime,
                         batch: int = retention.BATCH) -> dict[str, int]:
     """Delete records finished longer ago than the retention period, audit rows past theirs,
     conversations past theirs, finished broadcast runs' per-household rows past theirs (their counts
     stay), and the unreachable-household CSV files in `exports` past theirs.
 
     Rows go `batch` at a time, each batch its own transaction (storage/retention.py says why)."""
-    now = now or utcnow()
     counts: dict[str, int] = {}
     for expiry in retention.expiries(now - timedelta(days=config.record_retention_days),
                                      now - timedelta(days=config.audit_retention_days),

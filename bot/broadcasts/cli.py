@@ -73,7 +73,6 @@ def _csv(value: str | None) -> list[str]:
 async def _news(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.broadcasts import news
     from storage.broadcasts import news as store
-    from storage.types import utcnow
 
     async with migrated_engine(config) as engine:
         if args.news_command == "list":
@@ -86,7 +85,7 @@ async def _news(config: AppConfig, args: argparse.Namespace) -> int:
             "title": args.title, "summary": args.summary, "body": _text(args, "body"), "category": args.category,
             "image_url": args.image_url, "link": args.link, "created_by": args.by,
             "published_at": _local(args.published_at, config, "--published-at")})
-        article_id = await _guarded(news.add(engine, config, spec, utcnow()))
+        article_id = await _guarded(news.add(engine, config, spec, args.clock()))
     print(f"news article {article_id} added")
     return EXIT_OK
 
@@ -111,9 +110,8 @@ def _news_args(p: argparse.ArgumentParser) -> None:
 
 async def _announcements(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.broadcasts import announcements as ann
-    from storage.types import utcnow
 
-    now = utcnow()
+    now = args.clock()
     async with migrated_engine(config) as engine:
         command = args.announcements_command
         if command == "create":
@@ -151,7 +149,6 @@ async def _fallback(config: AppConfig, engine: AsyncEngine, args: argparse.Names
     from bot.broadcasts.service import other_channels
     from bot.services import build_services
     from storage.broadcasts import announcements as store
-    from storage.types import utcnow
 
     async with engine.connect() as conn:
         runs = await store.runs_of(conn, args.id, 1000)
@@ -163,7 +160,7 @@ async def _fallback(config: AppConfig, engine: AsyncEngine, args: argparse.Names
         channels = other_channels(config, build_services(config), http, Path(args.out) if args.out else None)
         if args.channel not in channels:
             raise UsageError([f"--channel: {args.channel} is not configured (set broadcasts.sms_gateway_url)"])
-        counts = await deliver_fallback(engine, channels[args.channel], run.id, utcnow())
+        counts = await deliver_fallback(engine, channels[args.channel], run.id, args.clock())
     print(f"run {run.id} over {args.channel}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                                     or "nobody left to reach"))
     if args.channel == "csv":
@@ -255,11 +252,10 @@ async def _followers(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.tokens import TokenUnavailable
     from storage.engine import run_transaction
     from storage.queues import mark_followers
-    from storage.types import utcnow
 
     async with migrated_engine(config) as engine, aiohttp.ClientSession() as http:
         client = zalo_client(http, config.zalo)
-        tokens = token_manager(engine, client, Metrics(), config.zalo)
+        tokens = token_manager(engine, client, Metrics(), config.zalo, args.clock)
         listed = marked = 0
         while True:
             try:
@@ -269,7 +265,7 @@ async def _followers(config: AppConfig, args: argparse.Namespace) -> int:
             if page is None:
                 raise UsageError([f"zalo: the follower list could not be read (after {listed} followers)"])
             ids, total = page
-            marked += await run_transaction(engine, mark_followers, ids, utcnow())
+            marked += await run_transaction(engine, mark_followers, ids, args.clock())
             listed += len(ids)
             if not ids or listed >= total:
                 break

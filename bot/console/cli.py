@@ -32,7 +32,6 @@ async def _users(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.console.passwords import Passwords
     from bot.console.users import InvalidInput, NotFound
     from flows.problems import problem_lines
-    from storage.types import utcnow
 
     passwords = Passwords(1, processes=False)
     try:
@@ -44,18 +43,18 @@ async def _users(config: AppConfig, args: argparse.Namespace) -> int:
                                                         "thon": args.thon or [], "zalo_user_id": args.zalo_id})
                 except ValidationError as e:
                     raise UsageError(problem_lines(e)) from None
-                await users.add(engine, config, passwords, spec, _password(args), utcnow(), CLI_ACTOR)
+                await users.add(engine, config, passwords, spec, _password(args), args.clock(), CLI_ACTOR)
                 print(f"user {spec.name} added ({', '.join(spec.roles)})")
             elif command == "list":
                 for u in await users.list_all(engine):
                     print("\t".join([u["name"], ",".join(u["roles"]), ",".join(u["thon"]) or "-",
                                      "disabled" if u["disabled"] else "active", "totp" if u["totp"] else "-"]))
             elif command in ("disable", "enable"):
-                ended = await users.set_disabled(engine, args.name, command == "disable", utcnow(), CLI_ACTOR)
+                ended = await users.set_disabled(engine, args.name, command == "disable", args.clock(), CLI_ACTOR)
                 print(f"user {users.login_name(args.name)} {command}d" + (f" ({ended} session(s) ended)"
                                                                           if ended else ""))
             elif command == "reset":
-                await users.reset(engine, passwords, args.name, _password(args), utcnow(), CLI_ACTOR,
+                await users.reset(engine, passwords, args.name, _password(args), args.clock(), CLI_ACTOR,
                                   totp=args.totp)
                 print(f"user {users.login_name(args.name)}: new password set, all sessions ended"
                       + (", authenticator to be enrolled again at next sign-in" if args.totp else ""))

@@ -21,7 +21,6 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.lookups.files import FileProblem
     from bot.lookups.sync import store_records
     from bot.services import build_services
-    from storage.types import utcnow
 
     kind = KINDS[args.kind]
     services = build_services(config)
@@ -35,7 +34,7 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
         raise UsageError([str(e)]) from None
     async with migrated_engine(config) as engine, engine.begin() as conn:
         report = await store_records(conn, kind, [r for _, r in checked.valid], services, f"import:{path.name}",
-                                     utcnow())
+                                     args.clock())
     for row, first in checked.duplicates:
         print(f"row {row}: same as row {first}, skipped")
     for line in checked.problem_lines():
@@ -50,7 +49,7 @@ async def _privacy(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.retention import purge_expired
 
     async with migrated_engine(config) as engine:
-        counts = await purge_expired(engine, config.privacy, Path(config.broadcasts.csv_dir))
+        counts = await purge_expired(engine, config.privacy, Path(config.broadcasts.csv_dir), args.clock())
     print(f"purged {counts['dossier']} dossiers and {counts['id_card']} căn cước results finished more than "
           f"{config.privacy.record_retention_days} days ago, and {counts['audit']} audit rows older than "
           f"{config.privacy.audit_retention_days} days; {counts['inbox']} messages, {counts['replies']} replies "

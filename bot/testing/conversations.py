@@ -27,7 +27,9 @@ import secrets
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +143,7 @@ def read_conversations(file: Path) -> list[dict[str, Any]]:
     return conversations
 
 
-async def load_seed_data(config: AppConfig, data: Path) -> None:
+async def load_seed_data(config: AppConfig, data: Path, clock: Callable[[], datetime]) -> None:
     """Dossiers and căn cước results through the importers, news through the news command."""
     from bot.broadcasts.cli import _news
     from bot.lookups.cli import _import
@@ -150,14 +152,14 @@ async def load_seed_data(config: AppConfig, data: Path) -> None:
     for kind, name in (("dossiers", "dossiers.csv"), ("id-cards", "id-cards.csv")):
         if (data / name).is_file():
             with contextlib.redirect_stdout(quiet):
-                await _import(config, argparse.Namespace(kind=kind, file=str(data / name)))
+                await _import(config, argparse.Namespace(kind=kind, file=str(data / name), clock=clock))
     news = data / "news.jsonl"
     if news.is_file():
         for line in news.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
-            args = argparse.Namespace(news_command="add", body_file=None,
+            args = argparse.Namespace(news_command="add", body_file=None, clock=clock,
                                       **{k: item.get(k) or None for k in NEWS_KEYS})
             with contextlib.redirect_stdout(quiet):
                 await _news(config, args)
@@ -277,7 +279,7 @@ async def run(config: AppConfig, args: argparse.Namespace) -> int:
         cfg = eval_config(config, Path(tmp))
         # The sandbox keeps to a database file of its own beside the configured one: seed that file.
         seeded = cfg.database.model_copy(update={"url": sandbox_database(cfg.database.url)})
-        await load_seed_data(cfg.model_copy(update={"database": seeded}), data)
+        await load_seed_data(cfg.model_copy(update={"database": seeded}), data, args.clock)
         results = await play(cfg, conversations)
     print(f"conversation eval: {file}")
     summary = report(results)

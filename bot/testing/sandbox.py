@@ -22,7 +22,6 @@ from bot.config import AppConfig
 from bot.runtime import RUNTIME, Runtime
 from bot.testing.demo import DEMO_HINTS, sandbox_hash_key, seed_demo
 from bot.testing.fakezalo import EventFactory, FakeZalo, FakeZaloServer, post, run_fake_zalo
-from storage.types import utcnow
 
 PAGE = Path(__file__).with_name("sandbox.html")
 INFO_FIELDS = ("name", "phone", "address")
@@ -225,7 +224,7 @@ async def start_sandbox(config: AppConfig, background: bool = True, demo: bool =
         await runner.setup()
         await web.TCPSite(runner, cfg.server.host, cfg.server.port).start()
         if demo:
-            await seed_demo(app[RUNTIME], utcnow())
+            await seed_demo(app[RUNTIME], app[RUNTIME].clock())
     except BaseException:
         await runner.cleanup()
         await fake_server.close()

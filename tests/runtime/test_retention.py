@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.retention import purge_expired
 from storage.models import InboxEvent, OutboxMessage
-from storage.types import utcnow
-from tests.kit import BotHarness, texts
+from tests.kit import BotHarness, Clock, texts
 
 OLD_MESSAGES = 300
 
@@ -36,11 +35,12 @@ async def users_with(engine: AsyncEngine, table: type[InboxEvent] | type[OutboxM
 
 
 async def test_a_resident_is_answered_while_a_backlog_is_purged(db_url: str, tmp_path: Path) -> None:
-    async with BotHarness.start(db_url) as bot:
+    clock = Clock()
+    async with BotHarness.start(db_url, clock=clock) as bot:
         engine = bot.runtime.engine
-        await add_old_conversations(engine, OLD_MESSAGES, utcnow() - timedelta(days=400))
+        await add_old_conversations(engine, OLD_MESSAGES, clock.now - timedelta(days=400))
 
-        purge = asyncio.create_task(purge_expired(engine, bot.runtime.config.privacy, tmp_path, batch=1))
+        purge = asyncio.create_task(purge_expired(engine, bot.runtime.config.privacy, tmp_path, clock.now, batch=1))
         replies = await bot.resident("u1").say("menu")
         assert "Bạn cần giúp gì?" in texts(replies)
         assert not purge.done(), "the resident was answered only after the whole purge"

@@ -26,12 +26,6 @@ from storage.models import OutboxMessage
 from tests.kit import APP_ID, APP_SECRET, BotHarness, Clock, until
 
 
-def tomorrow_10am_in_hoi_an() -> datetime:
-    """A daytime moment (no night ban) after anything the worker stamps with the real clock: a fixed date
-    here would leave the replies the worker queues due only after it, once that date has passed."""
-    return datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=1)
-
-
 def make_sender(bot: BotHarness, clock: Clock, *, engine=None, max_attempts: int = 5, timeout: float = 2.0) -> Sender:
     rt = bot.runtime
     engine = engine or rt.engine
@@ -57,16 +51,18 @@ async def outbox_rows(bot: BotHarness) -> list[OutboxMessage]:
 
 
 @asynccontextmanager
-async def harness(db_url: str) -> AsyncIterator[BotHarness]:
-    # Tokens valid for long past the test clock, so only the tests that expire them see a refresh.
-    async with BotHarness.start(db_url) as bot:
+async def harness(db_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
+    """The service on the test's clock (the worker stamps replies with it too; `Clock()` is a Monday at 10:00
+    in Hội An, daytime, no night ban), with tokens valid for long past it, so only the tests that expire
+    them see a refresh."""
+    async with BotHarness.start(db_url, clock=clock) as bot:
         await bot.runtime.tokens.set_pair("fake-access-0", "fake-refresh-0", timedelta(days=3650))
         yield bot
 
 
 async def test_rate_limit_errors_back_off_then_deliver_once(db_url: str) -> None:
-    clock = Clock.at(tomorrow_10am_in_hoi_an())
-    async with harness(db_url) as bot:
+    clock = Clock()
+    async with harness(db_url, clock) as bot:
         sender = make_sender(bot, clock)
         await queue_reply(bot, "u1")
         bot.fake.inject_error(-32, times=2)
@@ -85,8 +81,8 @@ async def test_rate_limit_errors_back_off_then_deliver_once(db_url: str) -> None
 
 
 async def test_permanent_failures_are_recorded_and_never_retried(db_url: str) -> None:
-    clock = Clock.at(tomorrow_10am_in_hoi_an())
-    async with harness(db_url) as bot:
+    clock = Clock()
+    async with harness(db_url, clock) as bot:
         sender = make_sender(bot, clock, max_attempts=3)
         bot.fake.set_user_error("away", -230)
         bot.fake.set_user_error("odd", -201)
@@ -106,8 +102,8 @@ async def test_permanent_failures_are_recorded_and_never_retried(db_url: str) ->
 
 
 async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(db_url: str) -> None:
-    clock = Clock.at(tomorrow_10am_in_hoi_an())
-    async with harness(db_url) as bot:
+    clock = Clock()
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")
         async with bot.runtime.engine.begin() as conn:  # a sender claims it, then its process dies
             claimed = await conn.run_sync(queues.claim_outbox, clock.now, timedelta(seconds=60), 10)
@@ -132,9 +128,9 @@ async def die_mid_send(bot: BotHarness, clock: Clock, user: str, parts_through: 
 
 @pytest.mark.parametrize("parts_through", [0, 1, 2])
 async def test_a_message_in_doubt_after_a_crash_goes_out_exactly_once(db_url: str, parts_through: int) -> None:
-    async with harness(db_url) as bot:
+    clock = Clock.at(datetime.now(UTC))  # matched against the fake Zalo's real-time history
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")  # the menu: two parts
-        clock = Clock.at(datetime.now(UTC))  # matched against the fake Zalo's real-time history
         await die_mid_send(bot, clock, "u1", parts_through)
         clock.advance(seconds=61)  # the dead sender's lease ends
         assert await make_sender(bot, clock).run_once() == 1
@@ -146,9 +142,9 @@ async def test_a_message_in_doubt_after_a_crash_goes_out_exactly_once(db_url: st
 
 
 async def test_unreadable_history_sends_again_rather_than_lose_a_message(db_url: str) -> None:
-    async with harness(db_url) as bot:
+    clock = Clock.at(datetime.now(UTC))
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")
-        clock = Clock.at(datetime.now(UTC))
         await die_mid_send(bot, clock, "u1", parts_through=1)
         bot.fake.inject_http_status(500, route="conversation")
         clock.advance(seconds=61)
@@ -159,8 +155,8 @@ async def test_unreadable_history_sends_again_rather_than_lose_a_message(db_url:
 
 
 async def test_a_residents_later_message_waits_for_the_earlier_one(db_url: str) -> None:
-    clock = Clock.at(tomorrow_10am_in_hoi_an())
-    async with harness(db_url) as bot:
+    clock = Clock()
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1", "menu")
         await queue_reply(bot, "u1", "cho toi gap can bo")
         bot.fake.inject_error(-32, times=1)
@@ -176,8 +172,8 @@ async def test_a_residents_later_message_waits_for_the_earlier_one(db_url: str) 
 
 
 async def test_expired_token_is_refreshed_exactly_once_by_four_senders(db_url: str) -> None:
-    clock = Clock.at(tomorrow_10am_in_hoi_an())
-    async with harness(db_url) as bot:
+    clock = Clock()
+    async with harness(db_url, clock) as bot:
         for u in range(8):
             await queue_reply(bot, f"u{u}")
         bot.fake.expire_access_token()
@@ -198,8 +194,8 @@ async def test_expired_token_is_refreshed_exactly_once_by_four_senders(db_url: s
 
 
 async def test_rejected_refresh_keeps_messages_waiting(db_url: str) -> None:
-    clock = Clock.at(tomorrow_10am_in_hoi_an())
-    async with harness(db_url) as bot:
+    clock = Clock()
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")
         await bot.runtime.tokens.set_pair("fake-access-0", "spent-elsewhere", timedelta(days=3650))
         bot.fake.expire_access_token()
@@ -218,9 +214,9 @@ async def test_rejected_refresh_keeps_messages_waiting(db_url: str) -> None:
 
 
 async def test_a_retry_that_failed_before_reading_the_history_still_reads_it(db_url: str) -> None:
-    async with harness(db_url) as bot:
+    clock = Clock.at(datetime.now(UTC))
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")  # the menu: two parts
-        clock = Clock.at(datetime.now(UTC))
         await die_mid_send(bot, clock, "u1", parts_through=1)
         clock.advance(seconds=61)
         bot.fake.inject_http_status(500, route="conversation")  # the history can't be read once...
@@ -240,9 +236,9 @@ async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_go
         db_url: str, token_expires_meanwhile: bool) -> None:
     """With the access token expiring meanwhile, the history is read again with a fresh token: -216 does
     not make it unreadable (that sent the part twice)."""
-    async with harness(db_url) as bot:
+    clock = Clock.at(datetime.now(UTC))
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")
-        clock = Clock.at(datetime.now(UTC))
         bot.fake.inject_late_answer(1.0)  # Zalo takes the first part, but answers too late
         sender = make_sender(bot, clock, timeout=0.2)
         await sender.run_once()
@@ -259,9 +255,9 @@ async def test_a_send_that_timed_out_is_checked_against_the_history_before_it_go
 
 
 async def test_a_sender_that_outlives_its_claim_stops_and_cannot_overwrite_the_new_one(db_url: str) -> None:
-    async with harness(db_url) as bot:
+    clock = Clock.at(datetime.now(UTC))
+    async with harness(db_url, clock) as bot:
         await queue_reply(bot, "u1")  # the menu: two parts
-        clock = Clock.at(datetime.now(UTC))
         first, second = make_sender(bot, clock), make_sender(bot, clock)  # two processes on PostgreSQL
         bot.fake.inject_delay(1.0, route="send")  # Zalo is slow with the first sender's first part
         slow = asyncio.create_task(first.run_once())
