@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,12 +52,17 @@ class Msg:
         return [t for t, _ in self.buttons]
 
 
+def zalo_section(zalo_url: str, **values: Any) -> dict[str, Any]:
+    """`[zalo]` for a service talking to the fake Zalo at `zalo_url` with the test OA's ids and secrets."""
+    return {"app_id": APP_ID, "oa_id": OA_ID, "oa_secret_key": OA_SECRET, "app_secret": APP_SECRET,
+            "api_base_url": zalo_url, "oauth_base_url": zalo_url, "access_token": "fake-access-0",
+            "refresh_token": "fake-refresh-0", **values}
+
+
 def make_config(db_url: str, zalo_url: str, **sections: dict[str, Any]) -> AppConfig:
     data: dict[str, Any] = {
         "database": {"url": db_url},
-        "zalo": {"app_id": APP_ID, "oa_id": OA_ID, "oa_secret_key": OA_SECRET, "app_secret": APP_SECRET,
-                 "api_base_url": zalo_url, "oauth_base_url": zalo_url, "access_token": "fake-access-0",
-                 "refresh_token": "fake-refresh-0", "send_rate_per_second": 10000},
+        "zalo": zalo_section(zalo_url, send_rate_per_second=10000),
         "commune": {"name": "UBND phường Thử Nghiệm", "office_phone": "0236 000 000",
                     "office_address": "Số 1 đường Thử", "office_phone_verified": True, "office_address_verified": True,
                     "thon": [{"slug": "thon-mot", "name": "Thôn Một"}]},
@@ -63,6 +71,40 @@ def make_config(db_url: str, zalo_url: str, **sections: dict[str, Any]) -> AppCo
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     return build_config(data, environ={})
+
+
+def write_config(path: Path, db_url: str, **sections: Any) -> Path:
+    """A configuration file on the test's database, for the command line or a service process. Each
+    keyword is a section (`privacy={"hash_key": ...}`; a dict in it is a sub-table, a list of dicts an
+    array of tables) or a top-level value (`log_level="WARNING"`)."""
+    data = {"database": {"url": db_url}, **sections}
+    lines = [f"{_toml_key(k)} = {json.dumps(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for name, table in data.items():
+        if isinstance(table, dict):
+            lines += _toml_table(_toml_key(name), table)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _toml_table(name: str, table: dict[str, Any]) -> list[str]:
+    def is_tables(v: Any) -> bool:
+        return isinstance(v, list) and bool(v) and all(isinstance(item, dict) for item in v)
+
+    def values(t: dict[str, Any]) -> list[str]:
+        return [f"{_toml_key(k)} = {json.dumps(v)}" for k, v in t.items() if not (isinstance(v, dict) or is_tables(v))]
+
+    lines = [f"[{name}]", *values(table)]
+    for key, value in table.items():
+        if isinstance(value, dict):
+            lines += _toml_table(f"{name}.{_toml_key(key)}", value)
+        elif is_tables(value):
+            for item in value:
+                lines += [f"[[{name}.{_toml_key(key)}]]", *values(item)]
+    return lines
 
 
 class BotHarness:

@@ -10,8 +10,23 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
+
+from tests.kit import zalo_section
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def service_sections(zalo_url: str, port: int, **zalo: Any) -> dict[str, Any]:
+    """The configuration sections of a service process on `port` talking to the fake Zalo at `zalo_url`."""
+    return {
+        "log_level": "WARNING",
+        "server": {"port": port},
+        "zalo": zalo_section(zalo_url, send_rate_per_second=5000, **zalo),
+        # On PostgreSQL a dead process's claimed messages wait for their lease to end (other processes may
+        # still be alive); a short lease keeps the tests quick.
+        "worker": {"send_lease_seconds": 3},
+    }
 
 
 def free_port() -> int:

@@ -1,17 +1,15 @@
-"""Shared helpers for the households, news and announcements tests: a movable clock, the configuration
-sections, onboarding a household through the webhook, and calling the HTTP API."""
+"""Shared helpers for the households, news and announcements tests: the configuration sections,
+onboarding a household through the webhook, and calling the HTTP API."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from bot.api import token_hash
-from tests.kit import VN, BotHarness, Clock, local_time  # noqa: F401 (Clock and local_time: feature tests import them from here)
+from tests.kit import BotHarness
 
 THON = [{"slug": "vong-nhi", "name": "Võng Nhi"},
         {"slug": "van-lang", "name": "Vạn Lăng"},
@@ -28,6 +26,11 @@ def sections(**broadcasts: Any) -> dict[str, dict[str, Any]]:
                {"name": "portal", "token_sha256": token_hash(NEWS_ONLY_TOKEN), "scopes": ["news"]}]
     return {"commune": {"thon": THON}, "api": {"clients": clients},
             "broadcasts": {"rate_per_second": 100000, **broadcasts}}
+
+
+def cli_sections(**broadcasts: Any) -> dict[str, Any]:
+    """What a command-line test's configuration file holds besides the database: the thôn and `[broadcasts]`."""
+    return {"commune": {"thon": THON}, "broadcasts": broadcasts}
 
 
 async def onboard(bot: BotHarness, user: str, thon: str | None, topics: str = "none",
@@ -82,13 +85,3 @@ class FakeSmsGateway:
         app = web.Application()
         app.router.add_post("/sms", self._send)
         return app
-
-
-def write_config(path: Path, db_url: str, **broadcasts: Any) -> Path:
-    """A configuration file for the CLI pointing at the test's database (values written as TOML)."""
-    lines = ["[database]", f"url = {json.dumps(db_url)}", "[broadcasts]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in broadcasts.items()]
-    for t in THON:
-        lines += ["[[commune.thon]]", f"slug = {json.dumps(t['slug'])}", f"name = {json.dumps(t['name'])}"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path

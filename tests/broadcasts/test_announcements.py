@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.broadcasts.kit import APPROVER_TOKEN, Clock, announce, call, local_time, onboard, received, sections
-from tests.kit import BotHarness
+from tests.broadcasts.kit import APPROVER_TOKEN, announce, call, onboard, received, sections
+from tests.kit import BotHarness, Clock, local_time
 
 
 async def households(bot: BotHarness) -> None:

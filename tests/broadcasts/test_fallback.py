@@ -19,8 +19,8 @@ from bot.retention import purge_expired
 from storage.broadcasts.announcements import run_source
 from storage.broadcasts.models import ChannelDelivery
 from storage.models import OutboxMessage
-from tests.broadcasts.kit import Clock, FakeSmsGateway, announce, call, onboard, received, sections, write_config
-from tests.kit import BotHarness
+from tests.broadcasts.kit import FakeSmsGateway, announce, call, cli_sections, onboard, received, sections
+from tests.kit import BotHarness, Clock, write_config
 
 PHONES = {"a": "0905000001", "b": "0905000002", "c": "0905000003", "d": "0905000004", "e": "0905000005",
           "f": "0905000006"}
@@ -72,7 +72,8 @@ async def test_fallback_channel_receives_exactly_the_unreachable(db_url: str, ga
         assert all("0905" not in str(u) for u in run["unreachable"])
 
         # Staff re-run the fallback: only the household whose SMS failed is tried again.
-        cfg = write_config(tmp_path / "c.toml", db_url, sms_gateway_url=gateway.url, csv_dir=str(tmp_path / "csv"))
+        cfg = write_config(tmp_path / "c.toml", db_url,
+                           **cli_sections(sms_gateway_url=gateway.url, csv_dir=str(tmp_path / "csv")))
         args = ["announcements", "fallback", str(ann), "--config", str(cfg)]
         assert await asyncio.to_thread(main, [*args, "--channel", "sms"]) == 0
         assert len(gateway.received) == 5 and gateway.received[-1]["body"]["to"] == gateway.received[0]["body"]["to"]
@@ -98,7 +99,7 @@ async def test_report_and_cli_on_a_household_list(db_url: str, tmp_path: Path,
         await onboard(bot, "a", "vong-nhi", phone="0905000001")
         await onboard(bot, "b", "van-lang", phone="0905000002")
         bot.fake.set_user_error("b", -230)
-        cfg = write_config(tmp_path / "c.toml", db_url)
+        cfg = write_config(tmp_path / "c.toml", db_url, **cli_sections())
         created = ["announcements", "create", "--config", str(cfg), "--title", "Tiêm sởi", "--text",
                    "Tiêm sởi tại trạm y tế sáng thứ Năm.", "--by", "Cán bộ Y tế"]
         assert await asyncio.to_thread(main, created) == 0
@@ -150,7 +151,7 @@ async def test_unreachable_household_lists_are_deleted_after_their_retention(
     month_ago = time.time() - 31 * 86400  # the default retention is 30 days
     for path in (old, other):
         os.utime(path, (month_ago, month_ago))
-    cfg = write_config(tmp_path / "c.toml", db_url, csv_dir=str(exports))
+    cfg = write_config(tmp_path / "c.toml", db_url, **cli_sections(csv_dir=str(exports)))
     assert await asyncio.to_thread(main, ["privacy", "purge", "--config", str(cfg)]) == 0
     assert "1 unreachable-household CSV files older than 30 days" in capsys.readouterr().out
     assert sorted(p.name for p in exports.iterdir()) == [recent.name, other.name]  # only our own files go
@@ -187,7 +188,7 @@ async def test_old_runs_keep_their_counts_but_not_who_was_sent_what(
             deliveries = (await conn.execute(select(func.count()).select_from(ChannelDelivery))).scalar_one()
         assert (left, deliveries) == (0, 0)
         assert (await purge_expired(engine, privacy, tmp_path, clock.now + timedelta(days=91)))["broadcast_runs"] == 0
-        cfg = write_config(tmp_path / "c.toml", db_url)
+        cfg = write_config(tmp_path / "c.toml", db_url, **cli_sections())
         assert await asyncio.to_thread(main, ["announcements", "report", str(ann), "--config", str(cfg)]) == 0
         out = capsys.readouterr().out
         assert "unreachable 1" in out and "counts only: the per-household records passed" in out
@@ -205,7 +206,7 @@ async def test_a_later_fallback_skips_who_unsubscribed_since_and_cancelled_annou
         await bot.runtime.drain()
         await bot.resident("c").say("hủy nhận tin")  # after the run, before staff send the SMS
 
-        cfg = write_config(tmp_path / "c.toml", db_url, sms_gateway_url=gateway.url)
+        cfg = write_config(tmp_path / "c.toml", db_url, **cli_sections(sms_gateway_url=gateway.url))
         args = ["announcements", "fallback", str(ann), "--channel", "sms", "--config", str(cfg)]
         assert await asyncio.to_thread(main, args) == 0
         assert [r["body"]["to"] for r in gateway.received] == [PHONES["b"]]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.broadcasts.kit import NEWS_ONLY_TOKEN, TOKEN, Clock, call, local_time, sections, write_config
-from tests.kit import BotHarness, texts
+from tests.broadcasts.kit import NEWS_ONLY_TOKEN, TOKEN, call, cli_sections, sections
+from tests.kit import BotHarness, Clock, local_time, texts, write_config
 
 CATEGORIES = ["moi-truong", "dien-nuoc", "moi-truong", "y-te-dich-benh", "moi-truong", "dien-nuoc", "moi-truong"]
 
@@ -72,7 +72,7 @@ async def test_news_api_checks_token_scope_and_fields(db_url: str) -> None:
 
 async def test_news_from_the_command_line(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     async with BotHarness.start(db_url, clock=Clock(), **sections()) as bot:
-        cfg = write_config(tmp_path / "c.toml", db_url)
+        cfg = write_config(tmp_path / "c.toml", db_url, **cli_sections())
         body = tmp_path / "body.txt"
         body.write_text("Ngày Chủ nhật xanh: dọn vệ sinh kênh rạch, rừng dừa.", encoding="utf-8")
         add = ["news", "add", "--config", str(cfg), "--title", "Chủ nhật xanh", "--summary", "Dọn vệ sinh",

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, text
 
 from storage.broadcasts.models import Household
-from tests.broadcasts.kit import Clock, sections
-from tests.kit import BotHarness, texts
+from tests.broadcasts.kit import sections
+from tests.kit import BotHarness, Clock, texts
 
 
 async def test_follow_onboards_thon_topics_and_contact(db_url: str) -> None:

@@ -17,9 +17,9 @@ from storage import queues
 from storage.broadcasts.models import Announcement, AnnouncementRun, ScheduledJob
 from storage.models import Lease
 from storage.types import utcnow
-from tests.broadcasts.kit import Clock, announce, onboard, received, sections
+from tests.broadcasts.kit import announce, onboard, received, sections
 from tests.databases import PostgresDatabases
-from tests.kit import APP_ID, APP_SECRET, BotHarness
+from tests.kit import APP_ID, APP_SECRET, BotHarness, Clock
 
 USERS = [f"u{i}" for i in range(6)]
 

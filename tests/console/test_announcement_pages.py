@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tests.broadcasts.kit import Clock, onboard, received, sections
+from tests.broadcasts.kit import onboard, received, sections
 from tests.console.kit import StaffClient, add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 # The clock jumps hours and days here: sessions outlast it.
 NO_TOTP = {"require_totp_for": [], "session_idle_minutes": 60 * 24 * 30, "session_absolute_hours": 24 * 30}

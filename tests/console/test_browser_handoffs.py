@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.broadcasts.kit import Clock, onboard, sections
+from tests.broadcasts.kit import onboard, sections
 from tests.browser import chromium
 from tests.console.browser import SIZES, tab
 from tests.console.kit import add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 CONSOLE = {"require_totp_for": [], "session_idle_minutes": 60 * 24}

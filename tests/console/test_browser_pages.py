@@ -8,11 +8,11 @@ from collections import Counter
 
 import pytest
 
-from tests.broadcasts.kit import Clock, onboard, received, sections
+from tests.broadcasts.kit import onboard, received, sections
 from tests.browser import chromium
 from tests.console.browser import SIZES, tab
 from tests.console.kit import add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 CONSOLE = {"require_totp_for": [], "session_idle_minutes": 60 * 24}

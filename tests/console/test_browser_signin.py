@@ -8,11 +8,10 @@ import re
 import pyotp
 import pytest
 
-from tests.broadcasts.kit import Clock
 from tests.browser import chromium
 from tests.console.browser import SIZES, tab
 from tests.console.kit import add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 

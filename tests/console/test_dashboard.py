@@ -3,9 +3,9 @@ team's own), unanswered questions (masked), helpfulness per procedure, the next 
 
 from __future__ import annotations
 
-from tests.broadcasts.kit import Clock, onboard, sections
+from tests.broadcasts.kit import onboard, sections
 from tests.console.kit import StaffClient, add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 CONSOLE = {"require_totp_for": []}
 

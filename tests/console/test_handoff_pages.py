@@ -5,9 +5,9 @@ case past the handoff pause closes by itself."""
 
 from __future__ import annotations
 
-from tests.broadcasts.kit import Clock, onboard, sections
+from tests.broadcasts.kit import onboard, sections
 from tests.console.kit import StaffClient, add_staff
-from tests.kit import BotHarness, texts
+from tests.kit import BotHarness, Clock, texts
 
 CONSOLE = {"require_totp_for": [], "session_idle_minutes": 60 * 24 * 30, "session_absolute_hours": 24 * 30}
 

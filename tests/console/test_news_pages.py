@@ -3,9 +3,8 @@ article reaches residents who ask for "tin tức"; editing is audited."""
 
 from __future__ import annotations
 
-from tests.broadcasts.kit import Clock
 from tests.console.kit import StaffClient, add_staff
-from tests.kit import BotHarness, texts
+from tests.kit import BotHarness, Clock, texts
 
 NO_TOTP = {"require_totp_for": []}
 ARTICLE = {"title": "Chủ nhật xanh", "summary": "Dọn vệ sinh kênh rạch", "category": "moi-truong",

@@ -17,9 +17,8 @@ from bot.console.app import CONSOLE_APP
 from bot.console.passwords import HASH_NICENESS
 from bot.console.signin import BAD_LOGIN
 from bot.console.web import CONSOLE, LOGIN_CSRF_COOKIE, SESSION_COOKIE
-from tests.broadcasts.kit import Clock
 from tests.console.kit import PASSWORD, StaffClient, add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 NO_TOTP = {"require_totp_for": []}
 

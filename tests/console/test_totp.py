@@ -8,9 +8,8 @@ import re
 import pyotp
 
 from bot.console.web import SESSION_COOKIE
-from tests.broadcasts.kit import Clock
 from tests.console.kit import StaffClient, add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, Clock
 
 
 def secret_on(page_text: str) -> str:

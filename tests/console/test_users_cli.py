@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.broadcasts.kit import write_config
+from tests.broadcasts.kit import cli_sections
 from tests.console.kit import StaffClient, add_staff
-from tests.kit import BotHarness
+from tests.kit import BotHarness, write_config
 
 
 async def run(args: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> int:
@@ -22,7 +22,7 @@ async def run(args: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "")
 
 async def test_users_add_list_disable_reset(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = str(write_config(tmp_path / "c.toml", db_url))
+    cfg = str(write_config(tmp_path / "c.toml", db_url, **cli_sections()))
     async with BotHarness.start(db_url, console={"require_totp_for": []}) as bot, StaffClient(bot) as staff:
         add = ["users", "add", "to-vong-nhi", "--config", cfg, "--role", "thon_team", "--thon", "vong-nhi",
                "--password-stdin"]

@@ -4,8 +4,8 @@ again once with an example, and after two misses the menu and a person are offer
 
 from __future__ import annotations
 
-from tests.broadcasts.kit import Clock, sections
-from tests.kit import BotHarness, ResidentChat, texts
+from tests.broadcasts.kit import sections
+from tests.kit import BotHarness, Clock, ResidentChat, texts
 from tests.lookups.kit import CODE, card, dossier, lookup_bot, push_ok
 
 ID_IN_WORDS = "không bốn chín một chín không không không một hai ba bốn"  # ID_NUMBER of the lookup kit

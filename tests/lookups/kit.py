@@ -23,6 +23,7 @@ from storage.models import OutboxMessage
 from tests.kit import BotHarness
 
 HASH_KEY = "test-only-hash-key-0123456789abcdefghij"
+PRIVACY = {"hash_key": HASH_KEY}  # `[privacy]` of a command-line test's configuration
 TOKEN, NEWS_TOKEN = "lookups-integration-token", "news-integration-token"
 
 # Made-up personal values (not real people).
@@ -115,12 +116,6 @@ def write_xlsx(path: Path, table: Sequence[Sequence[Any]]) -> Path:
     for row in table:
         sheet.append(list(row))
     book.save(path)
-    return path
-
-
-def write_config(folder: Path, db_url: str, extra: str = "") -> Path:
-    path = folder / "motcua.toml"
-    path.write_text(f'[database]\nurl = "{db_url}"\n\n[privacy]\nhash_key = "{HASH_KEY}"\n{extra}', encoding="utf-8")
     return path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.lookups.models import Dossier, IdCardResult
-from tests.kit import texts
+from tests.kit import texts, write_config
 from tests.lookups.kit import (
     BIRTH,
     BIRTH_2,
@@ -17,11 +17,11 @@ from tests.lookups.kit import (
     ID_NUMBER,
     ID_NUMBER_2,
     PHONE,
+    PRIVACY,
     lookup_bot,
     notifications,
     rows,
     run_cli,
-    write_config,
     write_csv,
     write_xlsx,
 )
@@ -51,7 +51,7 @@ def messy_dossiers(path: Path, first: list[str] = FIRST) -> Path:
 
 async def test_messy_csv_rows_reported_by_number_and_reimport_changes_nothing(
         db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path, db_url)
+    config = write_config(tmp_path / "motcua.toml", db_url, privacy=PRIVACY)
     file = messy_dossiers(tmp_path / "mot-cua.csv")
     assert await run_cli("import", "dossiers", str(file), "--config", str(config)) == 1
     out, err = capsys.readouterr()
@@ -96,7 +96,7 @@ def card_sheet(path: Path, ready_status: str = "Đã có thẻ") -> Path:
 
 async def test_xlsx_restores_lost_leading_zeros_and_residents_find_their_card(
         db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path, db_url)
+    config = write_config(tmp_path / "motcua.toml", db_url, privacy=PRIVACY)
     assert await run_cli("import", "id-cards", str(card_sheet(tmp_path / "cong-an.xlsx")), "--config", str(config)) == 0
     assert "2 rows read: 2 new" in capsys.readouterr().out
     async with lookup_bot(db_url) as bot:
@@ -114,7 +114,7 @@ async def test_xlsx_restores_lost_leading_zeros_and_residents_find_their_card(
 
 async def test_status_change_by_import_notifies_opted_in_residents_once(
         db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path, db_url)
+    config = write_config(tmp_path / "motcua.toml", db_url, privacy=PRIVACY)
     sheet = card_sheet(tmp_path / "cong-an.xlsx", ready_status="Đang sản xuất")
     assert await run_cli("import", "id-cards", str(sheet), "--config", str(config)) == 0
     async with lookup_bot(db_url) as bot:
@@ -139,7 +139,7 @@ async def test_status_change_by_import_notifies_opted_in_residents_once(
 
 async def test_unusable_files_exit_2_and_store_nothing(
         db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path, db_url)
+    config = write_config(tmp_path / "motcua.toml", db_url, privacy=PRIVACY)
     no_phone = write_csv(tmp_path / "no-phone.csv", [["Mã hồ sơ", "Trạng thái"], [CODE, "Đang xử lý"]])
     assert await run_cli("import", "dossiers", str(no_phone), "--config", str(config)) == 2
     assert "missing columns: phone (accepted headers: Số điện thoại" in capsys.readouterr().err
@@ -168,8 +168,9 @@ async def test_unusable_files_exit_2_and_store_nothing(
 
 async def test_column_mapping_and_status_labels_come_from_the_configuration(
         db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path, db_url, '\n[imports.dossier_columns]\ncode = ["Số phiếu"]\n'
-                                            '\n[imports.dossier_statuses]\n"Chờ Chủ tịch ký" = "processing"\n')
+    config = write_config(tmp_path / "motcua.toml", db_url, privacy=PRIVACY,
+                          imports={"dossier_columns": {"code": ["Số phiếu"]},
+                                   "dossier_statuses": {"Chờ Chủ tịch ký": "processing"}})
     file = write_csv(tmp_path / "h57.csv", [["Số phiếu", "SĐT", "Tình trạng"], [CODE_2, "2468", "chờ chủ tịch ký"]],
                      delimiter=";")
     assert await run_cli("import", "dossiers", str(file), "--config", str(config)) == 0

@@ -14,7 +14,7 @@ from flows.lookups.hashing import KeyedHasher
 from storage.lookups.models import Dossier, IdCardResult
 from storage.models import InboxEvent, OutboxMessage
 from storage.types import utcnow
-from tests.kit import BotHarness, texts
+from tests.kit import BotHarness, texts, write_config
 from tests.logwatch import PersonalDataWatch
 from tests.lookups.kit import (
     BIRTH,
@@ -24,6 +24,7 @@ from tests.lookups.kit import (
     ID_NUMBER,
     PHONE,
     PHONE_2,
+    PRIVACY,
     audit_rows,
     card,
     dossier,
@@ -32,7 +33,6 @@ from tests.lookups.kit import (
     push_ok,
     rows,
     run_cli,
-    write_config,
 )
 
 
@@ -77,7 +77,7 @@ async def test_purge_removes_records_finished_past_retention_then_old_audit(bot:
 
 
 async def test_purge_command(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path, db_url, "record_retention_days = 7\n")
+    config = write_config(tmp_path / "motcua.toml", db_url, privacy={**PRIVACY, "record_retention_days": 7})
     assert await run_cli("privacy", "purge", "--config", str(config)) == 0
     assert "purged 0 dossiers and 0 căn cước results finished more than 7 days ago" in capsys.readouterr().out
 

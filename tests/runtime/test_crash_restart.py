@@ -11,35 +11,10 @@ import aiohttp
 import pytest
 
 from bot.testing.fakezalo import EventFactory
-from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET
-from tests.processes import free_port, spawn
+from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET, write_config
+from tests.processes import free_port, service_sections, spawn
 
 pytestmark = pytest.mark.slow
-
-
-def write_config(path: Path, db_url: str, zalo_url: str, port: int, zalo_extra: str = "") -> None:
-    path.write_text(f"""
-log_level = "WARNING"
-[server]
-port = {port}
-[database]
-url = "{db_url}"
-[zalo]
-app_id = "{APP_ID}"
-oa_id = "{OA_ID}"
-oa_secret_key = "{OA_SECRET}"
-app_secret = "{APP_SECRET}"
-api_base_url = "{zalo_url}"
-oauth_base_url = "{zalo_url}"
-access_token = "fake-access-0"
-refresh_token = "fake-refresh-0"
-send_rate_per_second = 5000
-{zalo_extra}
-[worker]
-# On PostgreSQL a dead process's claimed messages wait for their lease to end (other processes may
-# still be alive); a short lease keeps this test quick.
-send_lease_seconds = 3
-""", encoding="utf-8")
 
 
 async def test_sigkill_mid_stream_loses_no_acknowledged_event(db_url: str, tmp_path: Path) -> None:
@@ -51,7 +26,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_event(db_url: str, tmp_p
         zalo_url = (await fake.wait_for_line("FAKEZALO_READY")).split()[-1]
         port = free_port()
         config = tmp_path / "config.toml"
-        write_config(config, db_url, zalo_url, port)
+        write_config(config, db_url, **service_sections(zalo_url, port))
         webhook = f"http://127.0.0.1:{port}/webhook/zalo"
         async with aiohttp.ClientSession() as http:
             async with spawn("-m", "bot", "serve", "--config", str(config), stderr_to=tmp_path / "1.log") as svc:

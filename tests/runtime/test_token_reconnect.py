@@ -13,9 +13,8 @@ import aiohttp
 import pytest
 
 from bot.testing.fakezalo import EventFactory
-from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET
-from tests.processes import ROOT, free_port, spawn
-from tests.runtime.test_crash_restart import write_config
+from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET, write_config
+from tests.processes import ROOT, free_port, service_sections, spawn
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +41,7 @@ async def test_a_refresh_answered_after_the_timeout_stops_two_processes_until_re
         ports = [free_port(), free_port()]
         configs = [tmp_path / f"config{i}.toml" for i in (1, 2)]
         for config, port in zip(configs, ports, strict=True):
-            write_config(config, db_url, zalo_url, port, zalo_extra="refresh_timeout_seconds = 1")
+            write_config(config, db_url, **service_sections(zalo_url, port, refresh_timeout_seconds=1))
         async with spawn("-m", "bot", "serve", "--config", str(configs[0]), stderr_to=tmp_path / "1.log") as one, \
                 spawn("-m", "bot", "serve", "--config", str(configs[1]), stderr_to=tmp_path / "2.log") as two:
             await one.wait_for_line("listening")
