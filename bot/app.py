@@ -23,7 +23,7 @@ from bot.config import AppConfig, ZaloConfig
 from bot.console.app import add_console
 from bot.console.pages import ConsolePages
 from bot.conversations_first import ConversationsFirst
-from bot.dispatcher import Dispatcher, default_middlewares
+from bot.dispatcher import Dispatcher
 from bot.feature import Background, RuntimeParts
 from bot.features import FEATURES
 from bot.inbox import InboxWriter
@@ -39,6 +39,7 @@ from bot.worker import DISPATCHED_FAMILIES, Worker
 from bot.zalo.client import ZaloClient
 from flows.base import Flow
 from flows.registry import FlowRegistry
+from handlers.middlewares import default_middlewares
 from storage import queues
 from storage.engine import create_engine, is_sqlite, run_transaction
 from storage.migrate import current_revision, head_revision, upgrade

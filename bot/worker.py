@@ -18,13 +18,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.background import PollingLoop
-from bot.dispatcher import Dispatcher, Turn
+from bot.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.services import BoundServices, Services
 from bot.zalo.events import EventError, ZaloEvent, parse_event
 from flows.base import STATE_VERSION, Conversation, Incoming, Step
 from flows.context import ResidentView, TurnContext
 from flows.replies import Text
+from handlers.middlewares import Turn
 from storage import queues
 from storage.engine import run_transaction
 from storage.models import Priority
@@ -132,7 +133,7 @@ class Worker(PollingLoop):
                 finished.append(_finish(ev.id, "ignored", now, None))
                 continue
             ctx = TurnContext(resident.zalo_user_id, now, services.texts, services, view, services.menu)
-            turn = Turn(event, to_incoming(event), ctx, conv, row)
+            turn = Turn(to_incoming(event), ctx, conv, row)
             try:
                 if careful:
                     async with conn.begin_nested():

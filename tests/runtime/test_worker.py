@@ -6,11 +6,12 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.dispatcher import Dispatcher, default_middlewares
+from bot.dispatcher import Dispatcher
 from bot.worker import Worker
 from flows.base import Conversation, Flow, Incoming, Step
 from flows.context import TurnContext
 from flows.replies import Text
+from handlers.middlewares import default_middlewares
 from storage.models import InboxEvent
 from tests.kit import BotHarness, texts
 
