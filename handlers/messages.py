@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from flows.base import Conversation, Incoming, Step, parse_payload
 from flows.context import TurnContext
-from flows.menu import menu_step
-from flows.privacy import ERASE_COMMAND, ERASE_WORDS
 from flows.registry import FlowRegistry
+from handlers.commands import global_command
 from handlers.conversation import IDLE, converse, in_step, recall, remember, run_command
-
-# Words that always bring the main menu back, whatever the conversation state (normalised text).
-MENU_WORDS = frozenset({"menu", "menu chinh", "bat dau", "start", "bot", "quay lai", "ve menu", "tro ve"})
 
 
 async def handle_text(
@@ -25,11 +21,9 @@ async def _answer(ctx: TurnContext, conv: Conversation | None, msg: Incoming, fl
     text = msg.text.strip()
     if parse_payload(text) is not None:
         return await run_command(ctx, flows, text, "")
-    simple = ctx.services.simplify(text)
-    if simple in MENU_WORDS:
-        return menu_step(ctx)
-    if simple in ERASE_WORDS:  # a data-protection right: honoured in any state
-        return await run_command(ctx, flows, ERASE_COMMAND, "")
+    step = await global_command(ctx, flows, ctx.services.simplify(text))
+    if step is not None:
+        return step
     if conv is not None and conv.flow != IDLE:
         return await in_step(ctx, conv, msg, flows, text)
     return (await converse(ctx, flows, text)).step

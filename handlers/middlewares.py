@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.base import Conversation, Incoming, Step, parse_payload, payload
+from flows.base import Conversation, Incoming, Step, parse_payload
 from flows.context import TurnContext
 from flows.menu import menu_step
-from flows.privacy import ERASE_COMMAND, ERASE_WORDS
 from flows.replies import Text
+from handlers.commands import asks_for_menu, asks_to_erase
 from handlers.conversation import handoff_notice
-from handlers.messages import MENU_WORDS
 
 CONVERSATION_TIMEOUT = timedelta(minutes=30)
 USER_FAMILIES = frozenset({"text", "payload", "attachment", "submit_info"})
@@ -87,9 +86,9 @@ async def handoff_pause(turn: Turn, nxt: Next) -> Step:
         return await nxt(turn)
     text = turn.incoming.text.strip()
     simple = turn.ctx.services.simplify(text)
-    if text == ERASE_COMMAND or simple in ERASE_WORDS:
+    if asks_to_erase(text, simple):
         return await nxt(turn)  # a data-protection right is honoured even while staff have the chat
-    if text == payload("menu", "show") or simple in MENU_WORDS:
+    if asks_for_menu(text, simple):
         turn.ctx.resident.handoff_until = None
         return menu_step(turn.ctx, lead=turn.ctx.text("handoff_resume"))
     notice = handoff_notice(turn.ctx, turn.conv, text, until.isoformat()) if turn.incoming.kind == "text" else None
