@@ -38,7 +38,7 @@ from flows.text.lexicon import load_lexicon  # noqa: E402
 from flows.text.normalize import normalize  # noqa: E402
 from flows.text.talk import CUES, Talk, load_talk  # noqa: E402
 from flows.text.understand import DEFAULT_THON_NAMES, Understander  # noqa: E402
-from flows.texts import DEFAULT_DIR  # noqa: E402
+from flows.tomlfile import FlowFiles  # noqa: E402
 
 FRESH = ROOT / "tests" / "text" / "data" / "nlu-fresh.jsonl"
 
@@ -130,7 +130,7 @@ def bench(label: str, catalog: Catalog, messages: Sequence[str], repeat: int) ->
     lexicon = load_lexicon()
     u = Understander(catalog, lexicon, DEFAULT_THON_NAMES)
     build_ms = (time.perf_counter() - t) * 1000
-    talk = load_talk(DEFAULT_DIR, u.canon, lexicon.classes, None, lexicon.cues)
+    talk = load_talk(FlowFiles.from_folder(), u.canon, lexicon.classes, None, lexicon.cues)
     layer = _with_layer(u, talk, catalog.procedures[0].slug)
     layer_times = _time(layer, messages)
     for _ in range(repeat):

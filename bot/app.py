@@ -26,13 +26,14 @@ from bot.conversations_first import ConversationsFirst
 from bot.dispatcher import Dispatcher
 from bot.feature import Background, RuntimeParts
 from bot.features import FEATURES
+from bot.flowconfig import POLL_SECONDS as FLOW_POLL_SECONDS
+from bot.flowconfig import FlowConfigWatch, running_services
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.retention import purge_and_log
 from bot.runtime import RUNTIME, Runtime
 from bot.sender import RenderLimits, Sender, history_skew, replies_only
-from bot.services import build_services
 from bot.tokens import RECONNECT, TokenManager
 from bot.webhook import WEBHOOK_PATH, ZaloWebhook, body_too_slow
 from bot.worker import DISPATCHED_FAMILIES, Worker
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 INITIAL_TOKEN_LIFETIME = timedelta(hours=2)  # unknown for a configured pair: assume short, refresh early
 TOKEN_CHECK_SECONDS = 600.0
-FLOW_CONFIG_CHECK_SECONDS = 5.0
 RETENTION_CHECK_SECONDS = 3600.0
 WEBHOOK = web.AppKey("webhook", ZaloWebhook)
 
@@ -78,7 +78,6 @@ class StartupError(Exception):
 async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), background: bool = True,
                        clock: Callable[[], datetime] = utcnow) -> Runtime:
     """`clock` drives the worker, the senders, the tokens and the scheduler (tests move it instead of sleeping)."""
-    services = build_services(config)  # validates the flow configuration before anything starts
     engine = create_engine(config.database.url)
     try:
         if is_sqlite(engine):
@@ -93,6 +92,12 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
         await engine.dispose()
         raise StartupError(f"database {engine.url.render_as_string(hide_password=True)} is not reachable: "
                            f"{type(e).__name__}: {e}") from e
+    try:
+        services, stamp = await running_services(config, engine, clock)
+    except Exception:
+        await engine.dispose()
+        raise
+    flow_config = FlowConfigWatch(config, engine, services, stamp)
     metrics = Metrics()
     http = aiohttp.ClientSession()
     z = config.zalo
@@ -122,13 +127,13 @@ async def open_runtime(config: AppConfig, *, extra_flows: Iterable[Flow] = (), b
     parts = RuntimeParts(config, engine, client, tokens, metrics, http, services, clock, conversations)
     feature_work: dict[str, Background] = {f.name: f.background(parts) for f in FEATURES if f.background is not None}
     rt = Runtime(config, engine, metrics, services, flows, inbox, worker, sender, tokens, http,
-                 background=feature_work, conversations=conversations, clock=clock)
+                 background=feature_work, conversations=conversations, clock=clock, flow_config=flow_config)
     inbox.start()
     if background:
         rt.tasks += [asyncio.create_task(worker.run_forever(w.poll_interval_seconds), name="worker"),
                      asyncio.create_task(sender.run_forever(w.poll_interval_seconds), name="sender"),
                      asyncio.create_task(Periodic(tokens.check).run_forever(TOKEN_CHECK_SECONDS), name="tokens"),
-                     asyncio.create_task(Periodic(services.reload_if_changed).run_forever(FLOW_CONFIG_CHECK_SECONDS),
+                     asyncio.create_task(Periodic(flow_config.check).run_forever(FLOW_POLL_SECONDS),
                                          name="flow-config"),
                      asyncio.create_task(Periodic(functools.partial(
                          purge_and_log, engine, config.privacy, Path(config.broadcasts.csv_dir), clock,

@@ -128,9 +128,12 @@ class WorkerConfig(_Section):
 
 
 class FlowsConfig(_Section):
-    # Folder with the admin-editable flow configuration (texts, menus, lexicon, catalog).
-    # Empty means the defaults shipped in flows/default.
+    # Folder of flow configuration files (texts, menus, lexicon, catalog) the database's first versions
+    # are made from, over the defaults shipped in flows/default. Later changes go through the console or
+    # `python -m bot flows import`.
     path: str = ""
+    # Labelled messages (JSONL, the eval-nlu format) a draft is scored on before it is published.
+    eval_sets: list[str] = []
 
 
 class ApiClientConfig(_Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.broadcasts.feature import BROADCASTS
 from bot.console.feature import CONSOLE
+from bot.editor.feature import EDITOR
 from bot.feature import Feature
 from bot.lookups.feature import LOOKUPS
 from bot.procedures.feature import PROCEDURES
@@ -28,4 +29,5 @@ FEATURES: tuple[Feature, ...] = (
     LOOKUPS,
     BROADCASTS,
     CONSOLE,
+    EDITOR,
 )

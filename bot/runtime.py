@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import AppConfig
 from bot.conversations_first import ConversationsFirst
 from bot.feature import Background
+from bot.flowconfig import FlowConfigWatch
 from bot.inbox import InboxWriter
 from bot.metrics import Metrics
 from bot.sender import Sender
@@ -40,6 +41,7 @@ class Runtime:
     sender: Sender
     tokens: TokenManager
     http: aiohttp.ClientSession
+    flow_config: FlowConfigWatch  # follows the published flow configuration
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     background: dict[str, Background] = field(default_factory=dict)  # each feature's, by feature name
     conversations: ConversationsFirst = field(default_factory=ConversationsFirst)  # residents-first gate

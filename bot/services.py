@@ -8,7 +8,6 @@ repository calls join the worker's transaction.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -25,14 +24,14 @@ from flows.text.lexicon import LexiconError, load_lexicon
 from flows.text.normalize import unaccent
 from flows.text.talk import Talk, TalkError, load_talk
 from flows.text.understand import Understander, Understanding, decide
-from flows.texts import DEFAULT_DIR, LANGUAGES, FlowConfigError, FlowTexts, MenuEntry, Texts, load_languages
+from flows.texts import LANGUAGES, FlowConfigError, FlowTexts, MenuEntry, Texts, load_languages
+from flows.tomlfile import FlowFiles
 from storage.broadcasts.households import HouseholdRepo
 from storage.broadcasts.news import NewsRepo
 from storage.lookups.repo import LookupStore
 from storage.models import ProcedureFeedback, UnansweredMessage
 from storage.types import utcnow
 
-log = logging.getLogger(__name__)
 _DIGIT_RUNS = re.compile(r"\d[\d ./-]{5,}\d")  # "/" too: dates of birth
 
 
@@ -71,7 +70,6 @@ class Services:
         self.talk = talk  # the conversation layer's aspect words, cues and topic details
         # The handler asks for the intent and the flow then for the ranking of the same text: one analysis.
         self._understand = functools.lru_cache(maxsize=256)(understander.understand)
-        self._stamp = flow_files_stamp(config)
         self.hasher: KeyedHasher | None = hasher_for(config.privacy.hash_key)  # None: lookups are off
         self.text_defaults = text_defaults(config, self.texts)
 
@@ -98,23 +96,11 @@ class Services:
     def bind(self, conn: AsyncConnection, clock: Callable[[], datetime] = utcnow) -> BoundServices:
         return BoundServices(self, conn, clock)
 
-    def reload_if_changed(self) -> bool:
-        """Pick up an admin's edit of the flow configuration files, no restart needed. An invalid edit is
-        logged with its problems and the running configuration stays."""
-        stamp = flow_files_stamp(self.config)
-        if stamp == self._stamp:
-            return False
-        self._stamp = stamp
-        try:
-            fresh = build_services(self.config)
-        except (FlowConfigError, CatalogError, LexiconError, TalkError) as e:
-            log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
-            return False
-        # In place, so every holder of this object (worker, broadcasts) sees the new configuration.
+    def adopt(self, fresh: Services) -> None:
+        """Run `fresh`'s flow configuration, in place, so every holder of this object (worker, broadcasts)
+        sees it."""
         for name in ("texts", "menu", "languages", "catalog", "understander", "_understand", "text_defaults", "talk"):
             setattr(self, name, getattr(fresh, name))
-        log.info("flow configuration reloaded")
-        return True
 
 
 class BoundServices:
@@ -201,28 +187,23 @@ class BoundServices:
             text=mask_digits(text)[:1000], created_at=self._clock()))
 
 
-def flows_folder(config: AppConfig) -> Path:
-    return Path(config.flows.path) if config.flows.path else DEFAULT_DIR
+CONFIG_ERRORS = (FlowConfigError, CatalogError, LexiconError, TalkError)
 
 
-def flow_files_stamp(config: AppConfig) -> tuple[tuple[str, int, int], ...]:
-    files = sorted({*flows_folder(config).glob("*.toml"), *DEFAULT_DIR.glob("*.toml")})
-    return tuple((str(f), st.st_mtime_ns, st.st_size) for f in files if (st := f.stat()))
+def flows_folder(config: AppConfig) -> Path | None:
+    """The admin's folder of flow files (`[flows] path`): what the database's first versions are seeded
+    from, over the shipped defaults."""
+    return Path(config.flows.path) if config.flows.path else None
 
 
-def _flow_file(config: AppConfig, name: str) -> Path:
-    """The admin's copy of a flow configuration file when their folder has one, else the shipped default."""
-    own = flows_folder(config) / name
-    return own if own.exists() else DEFAULT_DIR / name
-
-
-def build_services(config: AppConfig) -> Services:
-    """Load and validate the flow configuration; raises FlowConfigError, CatalogError, LexiconError or
-    TalkError."""
-    catalog = load_catalog(_flow_file(config, "catalog.toml"))
-    lexicon = load_lexicon(_flow_file(config, "lexicon.toml"))
+def build_services(config: AppConfig, files: FlowFiles | None = None) -> Services:
+    """Load and validate the flow configuration (the files when `files` is None); raises one of
+    CONFIG_ERRORS."""
+    files = files if files is not None else FlowFiles.from_folder(flows_folder(config))
+    catalog = load_catalog(files)
+    lexicon = load_lexicon(files)
     thon_names = [n for t in config.commune.thon for n in (t.name, *t.aliases)]
     understander = Understander(catalog, lexicon, thon_names, [t.slug for t in config.topics])
-    languages = load_languages(flows_folder(config))
-    talk = load_talk(flows_folder(config), understander.canon, lexicon.classes, set(catalog.by_slug), lexicon.cues)
+    languages = load_languages(files)
+    talk = load_talk(files, understander.canon, lexicon.classes, set(catalog.by_slug), lexicon.cues)
     return Services(config, languages[LANGUAGES[0]], catalog, understander, talk, languages)

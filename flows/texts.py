@@ -5,16 +5,14 @@ Every key must exist in both languages, and both menus must offer the same comma
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from flows.problems import Problems, problem_line
-from flows.tomlfile import read_toml
+from flows.tomlfile import FlowFiles
 
-DEFAULT_DIR = Path(__file__).with_name("default")
 LANGUAGES = ("vi", "en")  # the first is the default
 
 
@@ -69,22 +67,22 @@ def _suffix(language: str) -> str:
     return "" if language == LANGUAGES[0] else f".{language}"
 
 
-def _load_language(folder: Path, language: str) -> tuple[FlowTexts, dict[str, str]]:
+def _load_language(files: FlowFiles, language: str) -> tuple[FlowTexts, dict[str, str]]:
     """One language's texts and menu, and which file defined each key."""
     sfx = _suffix(language)
     main = f"texts{sfx}.toml"
-    data = read_toml(folder / main, FlowConfigError)
+    data = files.read(main, FlowConfigError)
     merged: dict[str, Any] = dict(data.get("texts") or {})
     origin = dict.fromkeys(merged, main)
     problems = []
-    for extra in sorted(folder.glob(f"texts-*{sfx}.toml")):
-        feature = extra.name[len("texts-") : -len(f"{sfx}.toml")]
+    for extra in files.matching(f"texts-*{sfx}.toml"):
+        feature = extra[len("texts-") : -len(f"{sfx}.toml")]
         if "." in feature:  # another language's file ("texts-news.en.toml" seen from Vietnamese)
             continue
-        for key, value in (read_toml(extra, FlowConfigError).get("texts") or {}).items():
+        for key, value in (files.read(extra, FlowConfigError).get("texts") or {}).items():
             if key in merged:
-                problems.append(f"{extra.name}: texts.{key}: already defined in {origin[key]}")
-            merged[key], origin[key] = value, extra.name
+                problems.append(f"{extra}: texts.{key}: already defined in {origin[key]}")
+            merged[key], origin[key] = value, extra
     if problems:
         raise FlowConfigError(problems)
     try:
@@ -93,15 +91,14 @@ def _load_language(folder: Path, language: str) -> tuple[FlowTexts, dict[str, st
         raise FlowConfigError([_describe(err, origin, main) for err in e.errors()]) from None
 
 
-def load_languages(folder: Path | None = None) -> dict[str, FlowTexts]:
-    """Texts and menu per language. A folder without English files (an admin's copy made before
-    English existed) uses the shipped English ones."""
-    folder = folder or DEFAULT_DIR
+def load_languages(files: FlowFiles | None = None) -> dict[str, FlowTexts]:
+    """Texts and menu per language (the shipped ones when `files` is None); every key in every language,
+    every menu offering the same commands."""
+    files = FlowFiles.from_folder() if files is None else files
     out: dict[str, FlowTexts] = {}
     origins: dict[str, dict[str, str]] = {}
     for language in LANGUAGES:
-        own = language == LANGUAGES[0] or (folder / f"texts{_suffix(language)}.toml").exists()
-        out[language], origins[language] = _load_language(folder if own else DEFAULT_DIR, language)
+        out[language], origins[language] = _load_language(files, language)
     problems: list[str] = []
     base = LANGUAGES[0]
     for language in LANGUAGES[1:]:
@@ -115,11 +112,6 @@ def load_languages(folder: Path | None = None) -> dict[str, FlowTexts]:
     if problems:
         raise FlowConfigError(problems)
     return out
-
-
-def load_texts(folder: Path | None = None) -> FlowTexts:
-    """The default language's texts and menu."""
-    return load_languages(folder)[LANGUAGES[0]]
 
 
 def _describe(err: ErrorDetails, origin: dict[str, str], main: str = "texts.toml") -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Table, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime, utcnow
@@ -164,3 +164,37 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class FlowVersion(Base):
+    """One version of one kind. `status`: draft (being edited; one per kind), pending (waiting for a second
+    admin's approval), published (was or is active), discarded."""
+
+    __tablename__ = "flow_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(100))  # the file name, e.g. "texts.toml"
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per kind
+    content: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of content
+    base_number: Mapped[int | None] = mapped_column(Integer)  # the active version the draft was made from
+    author: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    requested_by: Mapped[str | None] = mapped_column(String(64))  # asked for publication (approval needed)
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("kind", "number", name="uq_flow_versions_kind_number"),)
+
+
+class FlowActive(Base):
+    """The version of each kind the service runs; every process polls this small table."""
+
+    __tablename__ = "flow_active"
+
+    kind: Mapped[str] = mapped_column(String(100), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime]

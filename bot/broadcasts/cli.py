@@ -147,7 +147,7 @@ async def _fallback(config: AppConfig, engine: AsyncEngine, args: argparse.Names
 
     from bot.broadcasts.fanout import deliver_fallback
     from bot.broadcasts.service import other_channels
-    from bot.services import build_services
+    from bot.flowconfig import running_services
     from storage.broadcasts import announcements as store
 
     async with engine.connect() as conn:
@@ -157,7 +157,8 @@ async def _fallback(config: AppConfig, engine: AsyncEngine, args: argparse.Names
         raise UsageError([f"announcement {args.id} has no run {args.run}" if args.run
                           else f"announcement {args.id} has not been sent yet"])
     async with aiohttp.ClientSession() as http:
-        channels = other_channels(config, build_services(config), http, Path(args.out) if args.out else None)
+        services, _ = await running_services(config, engine, args.clock)
+        channels = other_channels(config, services, http, Path(args.out) if args.out else None)
         if args.channel not in channels:
             raise UsageError([f"--channel: {args.channel} is not configured (set broadcasts.sms_gateway_url)"])
         counts = await deliver_fallback(engine, channels[args.channel], run.id, args.clock())

@@ -23,3 +23,5 @@ class ConsoleConfig(BaseModel):
     lockout_minutes: int = Field(15, ge=1)
     # Processes hashing passwords at once (each takes argon2's 64 MiB while it hashes); more sign-ins wait.
     hash_workers: int = Field(2, ge=1)
+    # A flow configuration change is published only after a second person approves it.
+    flow_approval_required: bool = False

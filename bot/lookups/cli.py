@@ -17,14 +17,14 @@ KINDS = {"dossiers": "dossier", "id-cards": "id_card"}
 
 
 async def _import(config: AppConfig, args: argparse.Namespace) -> int:
+    from bot.flowconfig import running_services
     from bot.lookups.checking import check_file
     from bot.lookups.files import FileProblem
     from bot.lookups.sync import store_records
-    from bot.services import build_services
+    from flows.lookups.hashing import hasher_for
 
     kind = KINDS[args.kind]
-    services = build_services(config)
-    if services.hasher is None:
+    if hasher_for(config.privacy.hash_key) is None:
         raise UsageError(["privacy.hash_key is not set (set MOTCUA_PRIVACY__HASH_KEY): records cannot be "
                           "stored without hashing their personal values"])
     path = Path(args.file)
@@ -32,9 +32,11 @@ async def _import(config: AppConfig, args: argparse.Namespace) -> int:
         checked = check_file(config.imports, kind, path)
     except FileProblem as e:
         raise UsageError([str(e)]) from None
-    async with migrated_engine(config) as engine, engine.begin() as conn:
-        report = await store_records(conn, kind, [r for _, r in checked.valid], services, f"import:{path.name}",
-                                     args.clock())
+    async with migrated_engine(config) as engine:
+        services, _ = await running_services(config, engine, args.clock)
+        async with engine.begin() as conn:
+            report = await store_records(conn, kind, [r for _, r in checked.valid], services, f"import:{path.name}",
+                                         args.clock())
     for row, first in checked.duplicates:
         print(f"row {row}: same as row {first}, skipped")
     for line in checked.problem_lines():

@@ -1,6 +1,6 @@
 """The procedure catalog: admin-editable TOML data, validated with pydantic.
 
-`load_catalog(path)` returns a `Catalog` or raises `CatalogError` whose message has one line per
+`load_catalog(files)` returns a `Catalog` or raises `CatalogError` whose message has one line per
 problem, each naming the procedure slug and the field path, so an admin can fix the file directly.
 """
 
@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 
 from flows.problems import Problems, problem_lines
-from flows.tomlfile import read_toml
-
-DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "default" / "catalog.toml"
+from flows.tomlfile import FlowFiles
 
 FieldSlug = Literal["ho-tich", "chung-thuc", "nguoi-co-cong", "bhxh", "gtvt", "don-thu", "cu-tru"]
 FIELD_SLUGS: tuple[str, ...] = get_args(FieldSlug)
@@ -252,9 +249,11 @@ def with_english(catalog: Catalog, data: dict[str, Any]) -> Catalog:
     return replace(catalog, english={p.slug: p for p in file.procedure}, field_names_en=names)
 
 
-def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
-    """The catalog, with the English beside it (`<name>.en.toml`) when there is such a file."""
-    path = Path(path)
-    catalog = build_catalog(read_toml(path, CatalogError, "catalog"))
-    english = path.with_name(f"{path.stem}.en.toml")
-    return with_english(catalog, read_toml(english, CatalogError, "catalog")) if english.exists() else catalog
+def load_catalog(files: FlowFiles | None = None) -> Catalog:
+    """The catalog (`catalog.toml`), with its English (`catalog.en.toml`) when there is one; the shipped one
+    when `files` is None."""
+    files = FlowFiles.from_folder() if files is None else files
+    catalog = build_catalog(files.read("catalog.toml", CatalogError, "catalog"))
+    if "catalog.en.toml" not in files:
+        return catalog
+    return with_english(catalog, files.read("catalog.en.toml", CatalogError, "catalog"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flows.text.understand import INTENTS, Understander, load_default_understander
 
@@ -71,47 +71,75 @@ def _pct(ok: int, n: int) -> str:
     return f"{100.0 * ok / n:5.1f}% ({ok}/{n})" if n else "  n/a"
 
 
-def main(path: str, understander: Understander | None = None) -> int:
-    u = understander or load_default_understander()
-    try:
-        rows, problems = _parse(path, set(u.catalog.by_slug))
-    except OSError as e:
-        print(f"{path}: cannot read: {e.strerror}", file=sys.stderr)
-        return 2
-    if problems:
-        for p in problems:
-            print(p, file=sys.stderr)
-        return 2
+@dataclass
+class Score:
+    n: int = 0
+    intent_ok: int = 0
+    proc_n: int = 0
+    proc_ok: int = 0
+    by_intent: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_style: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    examples: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
 
-    by_intent: dict[str, list[bool]] = defaultdict(list)
-    by_style: dict[str, list[bool]] = defaultdict(list)
-    confusions: Counter[tuple[str, str]] = Counter()
-    examples: dict[tuple[str, str], list[str]] = defaultdict(list)
-    intent_ok = proc_ok = proc_n = 0
+    @property
+    def intent_pct(self) -> float:
+        return 100.0 * self.intent_ok / self.n if self.n else 0.0
+
+    @property
+    def procedure_pct(self) -> float:
+        return 100.0 * self.proc_ok / self.proc_n if self.proc_n else 0.0
+
+
+def read_rows(path: str, slugs: set[str]) -> list[_Row]:
+    """The labelled messages; raises ValueError listing the problems (OSError when unreadable)."""
+    rows, problems = _parse(path, slugs)
+    if problems:
+        raise ValueError("\n".join(problems))
+    return rows
+
+
+def score(rows: list[_Row], u: Understander) -> Score:
+    s = Score(n=len(rows))
     for r in rows:
         got = u.understand(r.text)
         top = got.procedures[0][0] if got.procedures else None
         i_ok = got.intent == r.intent
         p_ok = True
         if r.intent == "procedure":
-            proc_n += 1
+            s.proc_n += 1
             p_ok = i_ok and top == r.procedure
-            proc_ok += top == r.procedure
-        intent_ok += i_ok
-        by_intent[r.intent].append(i_ok)
+            s.proc_ok += top == r.procedure
+        s.intent_ok += i_ok
+        s.by_intent[r.intent].append(i_ok)
         if r.style is not None:
-            by_style[r.style].append(i_ok and p_ok)
+            s.by_style[r.style].append(i_ok and p_ok)
         if not i_ok:
             key = (r.intent, got.intent if got.intent != "procedure" else f"procedure ({top})")
         elif not p_ok:
             key = (f"procedure ({r.procedure})", f"procedure ({top})")
         else:
             continue
-        confusions[key] += 1
-        if len(examples[key]) < EXAMPLES_PER_CONFUSION:
-            examples[key].append(r.text)
+        s.confusions[key] += 1
+        if len(s.examples[key]) < EXAMPLES_PER_CONFUSION:
+            s.examples[key].append(r.text)
+    return s
 
-    n = len(rows)
+
+def main(path: str, understander: Understander | None = None) -> int:
+    u = understander or load_default_understander()
+    try:
+        rows = read_rows(path, set(u.catalog.by_slug))
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
+    s = score(rows, u)
+    n, intent_ok, proc_ok, proc_n = s.n, s.intent_ok, s.proc_ok, s.proc_n
+    by_intent, by_style, confusions, examples = s.by_intent, s.by_style, s.confusions, s.examples
+
     print(f"nlu eval: {path}: {n} messages")
     print(f"intent accuracy     {_pct(intent_ok, n)}")
     print(f"procedure accuracy  {_pct(proc_ok, proc_n)}")

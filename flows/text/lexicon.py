@@ -7,16 +7,13 @@ one line per problem, like the catalog loader.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from flows.problems import Problems, field_path
 from flows.procedures.catalog import FieldSlug
-from flows.tomlfile import read_toml
-
-DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent / "default" / "lexicon.toml"
+from flows.tomlfile import FlowFiles
 
 # Cue groups the intent rules read; a lexicon without them cannot work.
 REQUIRED_CUES = (
@@ -150,5 +147,6 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
     return lex
 
 
-def load_lexicon(path: Path | str = DEFAULT_LEXICON_PATH) -> Lexicon:
-    return build_lexicon(read_toml(path, LexiconError, "lexicon"))
+def load_lexicon(files: FlowFiles | None = None) -> Lexicon:
+    files = FlowFiles.from_folder() if files is None else files
+    return build_lexicon(files.read("lexicon.toml", LexiconError, "lexicon"))

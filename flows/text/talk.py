@@ -14,16 +14,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows.problems import Problems, problem_lines
 from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, joined
-from flows.tomlfile import read_toml
+from flows.tomlfile import FlowFiles
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "default"
 Aspect = Literal["papers", "fee", "time", "place", "online", "conditions", "wednesday", "other"]
 ASPECTS: tuple[str, ...] = ("papers", "fee", "time", "place", "online", "conditions", "wednesday")
 # Cue groups the conversation layer reads.
@@ -210,11 +208,7 @@ class Talk:
         return best
 
 
-def load_talk(folder: Path, canon: Canonicalizer, classes: dict[str, list[str]],
+def load_talk(files: FlowFiles, canon: Canonicalizer, classes: dict[str, list[str]],
               known_topics: set[str] | None = None, lexicon_cues: dict[str, list[str]] | None = None) -> Talk:
-    def file(name: str) -> Path:
-        own = folder / name
-        return own if own.exists() else DEFAULT_DIR / name
-
-    return Talk(read_toml(file("conversation.toml"), TalkError, "conversation"),
-                read_toml(file("details.toml"), TalkError, "details"), canon, classes, known_topics, lexicon_cues)
+    return Talk(files.read("conversation.toml", TalkError, "conversation"),
+                files.read("details.toml", TalkError, "details"), canon, classes, known_topics, lexicon_cues)

@@ -16,9 +16,9 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from flows.procedures.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from flows.procedures.catalog import Catalog, load_catalog
 from flows.text.canon import BREAK, Canonicalizer, Matcher, PatternCompiler, Typed, joined
-from flows.text.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
+from flows.text.lexicon import Lexicon, load_lexicon
 from flows.text.normalize import accent_valid, is_syllable, marked, tokens
 from flows.text.numbers import read_age
 from flows.text.rank import Ranker
@@ -446,4 +446,4 @@ def load_default_understander(
     thon_names: Sequence[str] = DEFAULT_THON_NAMES, topics: Sequence[str] = ()
 ) -> Understander:
     """An Understander over the default catalog and lexicon shipped in flows/default."""
-    return Understander(load_catalog(DEFAULT_CATALOG_PATH), load_lexicon(DEFAULT_LEXICON_PATH), thon_names, topics)
+    return Understander(load_catalog(), load_lexicon(), thon_names, topics)

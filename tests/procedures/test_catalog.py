@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from flows.procedures.catalog import (
-    DEFAULT_CATALOG_PATH,
     FIELD_SLUGS,
     HANDLER_NAMES,
     CatalogError,
     Procedure,
     load_catalog,
 )
+from flows.tomlfile import FlowFiles
 
 # Every `####` heading of section 1 of the facts sheet (35 procedures).
 FACTS_SHEET_SLUGS = {
@@ -58,10 +58,8 @@ def catalog():
     return load_catalog()
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "catalog.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+def write(tmp_path: Path, text: str) -> FlowFiles:
+    return FlowFiles({"catalog.toml": text})
 
 
 def test_every_facts_sheet_procedure_is_in_the_catalog(catalog) -> None:
@@ -71,9 +69,7 @@ def test_every_facts_sheet_procedure_is_in_the_catalog(catalog) -> None:
 
 
 def test_default_path_points_into_flows_default() -> None:
-    assert DEFAULT_CATALOG_PATH.name == "catalog.toml"
-    assert DEFAULT_CATALOG_PATH.parent.name == "default"
-    assert DEFAULT_CATALOG_PATH.is_file()
+    assert "catalog.toml" in FlowFiles.from_folder()
 
 
 def test_seven_fields_with_display_names(catalog) -> None:
@@ -195,7 +191,7 @@ def test_online_needs_url_and_slug_needs_field(tmp_path: Path) -> None:
 
 def test_missing_and_broken_files(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="file not found"):
-        load_catalog(tmp_path / "none.toml")
+        load_catalog(FlowFiles({}))
     with pytest.raises(CatalogError, match="not valid TOML"):
         load_catalog(write(tmp_path, "[[procedure]\n"))
 

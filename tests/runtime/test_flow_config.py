@@ -1,14 +1,16 @@
-"""Admins edit the flow configuration files; the running bot picks the change up without a restart."""
+"""The flow configuration lives in the database as versions: files seed it, `flows export/import/publish`
+round-trip it, and every running instance follows a publish without a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from flows.texts import DEFAULT_DIR
+from flows.tomlfile import DEFAULT_DIR
 from tests.kit import BotHarness, texts
 
 
@@ -24,28 +26,82 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-async def test_edited_texts_and_catalog_take_effect_without_restart(db_url: str, tmp_path: Path) -> None:
-    folder = admin_copy(tmp_path)
-    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:
+async def cli(db_url: str, tmp_path: Path, *args: str) -> int:
+    """`python -m bot ARGS` on the test's database, in a thread (it runs its own event loop)."""
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    return await asyncio.to_thread(main, [*args, "--config", str(cfg)])
+
+
+async def test_exported_edited_imported_and_published_takes_effect_without_restart(
+        db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async with BotHarness.start(db_url) as bot:
         chat = bot.resident("u1")
         assert "Bạn cần giúp gì?" in texts(await chat.say("menu"))
+        folder = tmp_path / "now"
+        assert await cli(db_url, tmp_path, "flows", "export", str(folder)) == 0
         edit(folder / "texts.toml", 'menu_title = "Bạn cần giúp gì?', 'menu_title = "Phường có thể giúp gì?')
         edit(folder / "catalog.toml", 'short_name = "Đăng ký khai sinh"', 'short_name = "Làm giấy khai sinh"')
-        assert bot.runtime.services.reload_if_changed()
+        assert await cli(db_url, tmp_path, "flows", "import", str(folder)) == 0
+        assert "draft saved for catalog.toml, texts.toml" in capsys.readouterr().out
+        assert not await bot.runtime.flow_config.check(), "a draft is not live"
+        assert "Bạn cần giúp gì?" in texts(await chat.say("menu"))
+        assert await cli(db_url, tmp_path, "flows", "publish") == 0
+        assert await bot.runtime.flow_config.check()
         assert "Phường có thể giúp gì?" in texts(await chat.say("menu"))
         [suggestion] = await chat.say("khai sinh lại")
         assert "Làm giấy khai sinh" in suggestion.button_titles()
+        assert await cli(db_url, tmp_path, "flows", "rollback", "texts.toml", "1") == 0
+        assert await bot.runtime.flow_config.check()
+        assert "Bạn cần giúp gì?" in texts(await chat.say("menu"))
 
 
-async def test_an_invalid_edit_keeps_the_running_configuration(db_url: str, tmp_path: Path,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
-    folder = admin_copy(tmp_path)
-    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:
-        edit(folder / "catalog.toml", "fee_amount = 0", 'fee_amount = "không đồng"')
-        assert not bot.runtime.services.reload_if_changed()
-        assert "fee_amount" in caplog.text and "not reloaded" in caplog.text
+async def test_an_invalid_draft_is_refused_and_the_running_configuration_stays(
+        db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async with BotHarness.start(db_url) as bot:
+        folder = tmp_path / "now"
+        assert await cli(db_url, tmp_path, "flows", "export", str(folder)) == 0
+        edit(folder / "catalog.toml", "fee_amount = 0", 'fee_amount = "không đồng"', )
+        assert await cli(db_url, tmp_path, "flows", "import", str(folder)) == 2
+        assert "flows: catalog: procedure ho-tich/dang-ky-khai-sinh: fee_amount:" in capsys.readouterr().err
+        assert await cli(db_url, tmp_path, "flows", "publish") == 2
+        assert "flows: catalog: procedure ho-tich/dang-ky-khai-sinh: fee_amount:" in capsys.readouterr().err
+        assert not await bot.runtime.flow_config.check()
         [card] = await bot.resident("u1").say("lam giay khai sinh cho con")
         assert card.text.startswith("📄 Đăng ký khai sinh")
+
+
+async def test_import_refuses_a_file_that_is_not_part_of_the_configuration(
+        db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "textz.toml").write_text("[texts]\n", encoding="utf-8")
+    assert await cli(db_url, tmp_path, "flows", "import", str(folder)) == 2
+    assert "flows: textz.toml: not a file of the flow configuration" in capsys.readouterr().err
+    assert await cli(db_url, tmp_path, "flows", "import", str(tmp_path / "missing")) == 2
+    assert "DIR: " in capsys.readouterr().err
+
+
+async def test_a_flows_path_seeds_the_first_version(db_url: str, tmp_path: Path) -> None:
+    folder = admin_copy(tmp_path)
+    edit(folder / "texts.toml", 'menu_title = "Bạn cần giúp gì?', 'menu_title = "Thôn xóm cần gì?')
+    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:
+        assert "Thôn xóm cần gì?" in texts(await bot.resident("u1").say("menu"))
+    edit(folder / "texts.toml", 'menu_title = "Thôn xóm cần gì?', 'menu_title = "Đổi trên máy chủ?')
+    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:  # the database is the truth now
+        assert "Thôn xóm cần gì?" in texts(await bot.resident("u1").say("menu"))
+
+
+async def test_two_instances_switch_together(db_url: str, tmp_path: Path) -> None:
+    async with BotHarness.start(db_url) as one, BotHarness.start(db_url) as two:
+        folder = tmp_path / "now"
+        assert await cli(db_url, tmp_path, "flows", "export", str(folder)) == 0
+        edit(folder / "texts.toml", 'menu_title = "Bạn cần giúp gì?', 'menu_title = "Phường có thể giúp gì?')
+        assert await cli(db_url, tmp_path, "flows", "import", str(folder)) == 0
+        assert await cli(db_url, tmp_path, "flows", "publish") == 0
+        assert await one.runtime.flow_config.check() and await two.runtime.flow_config.check()
+        for bot in (one, two):
+            assert "Phường có thể giúp gì?" in texts(await bot.resident("u1").say("menu"))
 
 
 def test_check_config_names_the_bad_catalog_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

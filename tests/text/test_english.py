@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from flows.text.understand import Understander, load_default_understander
-from flows.texts import DEFAULT_DIR, FlowConfigError, load_languages
+from flows.texts import FlowConfigError, load_languages
+from flows.tomlfile import DEFAULT_DIR, FlowFiles
 from tests.kit import BotHarness, texts
 from tests.lookups.kit import CODE, lookup_bot
 
@@ -111,14 +112,15 @@ def test_every_text_exists_in_both_languages(tmp_path: Path) -> None:
     path = folder / "texts-procedures.en.toml"
     path.write_text(path.read_text(encoding="utf-8").replace('card_fee = "Fee: {fee}"\n', ""), encoding="utf-8")
     with pytest.raises(FlowConfigError) as e:
-        load_languages(folder)
+        load_languages(FlowFiles.from_folder(folder))
     assert "texts.en.toml: texts.card_fee: missing (defined in texts-procedures.toml)" in e.value.problems
 
 
 def test_an_admin_copy_without_english_files_uses_the_shipped_ones(tmp_path: Path) -> None:
     folder = tmp_path / "flows"
     shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.en.toml"))
-    assert load_languages(folder)["en"].texts.menu_title == load_languages()["en"].texts.menu_title
+    own = load_languages(FlowFiles.from_folder(folder))
+    assert own["en"].texts.menu_title == load_languages()["en"].texts.menu_title
 
 
 async def test_opening_hours_in_english(db_url: str) -> None:

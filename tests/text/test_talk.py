@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from flows.text.lexicon import DEFAULT_LEXICON_PATH, load_lexicon
+from flows.text.lexicon import load_lexicon
 from flows.text.talk import Talk, TalkError, load_talk
 from flows.text.understand import load_default_understander
-from flows.texts import DEFAULT_DIR
+from flows.tomlfile import FlowFiles
 
 
 @pytest.fixture(scope="module")
 def talk() -> Talk:
-    lexicon = load_lexicon(DEFAULT_LEXICON_PATH)
+    lexicon = load_lexicon()
     u = load_default_understander()
-    return load_talk(DEFAULT_DIR, u.canon, lexicon.classes, set(u.catalog.by_slug), lexicon.cues)
+    return load_talk(FlowFiles.from_folder(), u.canon, lexicon.classes, set(u.catalog.by_slug), lexicon.cues)
 
 
 @pytest.mark.parametrize(("said", "aspect"), [

@@ -16,6 +16,7 @@ from flows.text.understand import (
     find_dossier_code,
     load_default_understander,
 )
+from flows.tomlfile import FlowFiles
 
 THON = ["Thanh Nhứt", "Thanh Tam Đông", "Thanh Tam Tây", "Thanh Đông", "Võng Nhi", "Vạn Lăng"]
 TOPICS = ["dien-nuoc", "thien-tai-bao-lu", "y-te-dich-benh", "moi-truong"]
@@ -188,22 +189,13 @@ def test_default_understander_answers_a_mix() -> None:
 
 
 def test_lexicon_errors_name_the_key(tmp_path: Path) -> None:
-    path = tmp_path / "lexicon.toml"
-    path.write_text(
-        '[classes]\nkin = ["ba"]\n[cues]\nhandoff = ["gặp {nguoi}"]\n'
-        '[[situation]]\nname = "qua-doi"\nwhen = ["{kin} mất", "*"]\nweight = "nặng"\n',
-        encoding="utf-8",
-    )
     with pytest.raises(LexiconError) as e:
-        load_lexicon(path)
+        load_lexicon(FlowFiles({"lexicon.toml": '[classes]\nkin = ["ba"]\n[cues]\nhandoff = ["gặp {nguoi}"]\n'
+                                '[[situation]]\nname = "qua-doi"\nwhen = ["{kin} mất", "*"]\nweight = "nặng"\n'}))
     assert "lexicon: situation qua-doi: weight: Input should be a valid number" in str(e.value)
-    path.write_text(
-        '[classes]\nkin = ["ba"]\n[cues]\nhandoff = ["gặp {nguoi}"]\n'
-        '[[situation]]\nname = "qua-doi"\nwhen = ["{kin} mất", "*"]\n',
-        encoding="utf-8",
-    )
     with pytest.raises(LexiconError) as e:
-        load_lexicon(path)
+        load_lexicon(FlowFiles({"lexicon.toml": '[classes]\nkin = ["ba"]\n[cues]\nhandoff = ["gặp {nguoi}"]\n'
+                                '[[situation]]\nname = "qua-doi"\nwhen = ["{kin} mất", "*"]\n'}))
     problems = e.value.problems
     assert "lexicon: cues: handoff[0]: unknown class {nguoi}" in problems
     assert "lexicon: situation qua-doi: when[1]: pattern matches anything" in problems

@@ -1,0 +1,9 @@
+"""The flow editor: admins change texts, the menu, the lexicon and the catalog as versioned drafts, check
+and try them, publish and roll back (the running service follows the database: bot/flowconfig.py)."""
+
+from __future__ import annotations
+
+from bot.editor import cli
+from bot.feature import Feature
+
+EDITOR = Feature("editor", commands=tuple(cli.COMMANDS))

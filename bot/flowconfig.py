@@ -1,0 +1,86 @@
+"""The running configuration follows the database: every process seeds the versions it lacks from the
+files, builds its services from the active versions, and polls for a publish.
+
+A publish made by one process (the console) reaches every other within one poll interval; an active set
+that does not load (it never should: publishing validates first) is logged and the running one stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import AppConfig
+from bot.services import CONFIG_ERRORS, Services, build_services, flows_folder
+from flows.tomlfile import FlowFiles
+from storage import flow_versions as repo
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 2.0  # a publish reaches every process within this (plus one rebuild, ~0.3 s)
+
+
+Stamp = tuple[tuple[str, int], ...]  # (kind, active version number), sorted
+
+
+async def active_files(engine: AsyncEngine) -> tuple[FlowFiles, Stamp]:
+    async with engine.connect() as conn:
+        stamp = await repo.active_stamp(conn)
+        contents = await repo.active_contents(conn)
+    return FlowFiles(contents), stamp
+
+
+def validate(config: AppConfig, files: Mapping[str, str]) -> list[str]:
+    """The problems that stop these files from loading, one line each naming file and field; [] if none."""
+    try:
+        build_services(config, FlowFiles(files))
+    except CONFIG_ERRORS as e:
+        return list(e.problems)
+    return []
+
+
+async def running_services(config: AppConfig, engine: AsyncEngine,
+                           clock: Callable[[], datetime]) -> tuple[Services, Stamp]:
+    """The services built from the active versions, after seeding the kinds the database lacks (version 1
+    = the shipped files, or `[flows] path`'s). Files are validated before they are seeded: a bad file
+    stops the start with its problems, and nothing is stored."""
+    async with engine.connect() as conn:
+        have = set(await repo.active_numbers(conn))
+    files = FlowFiles.from_folder(flows_folder(config))
+    if set(files) - have:
+        build_services(config, files)
+        async with engine.begin() as conn:
+            seeded = await repo.seed(conn, files, clock())
+        if seeded:
+            log.info("flow configuration seeded from files: %s", ", ".join(seeded))
+    active, stamp = await active_files(engine)
+    return build_services(config, active), stamp
+
+
+class FlowConfigWatch:
+    """Polls the active versions and swaps them into the running services."""
+
+    def __init__(self, config: AppConfig, engine: AsyncEngine, services: Services, stamp: Stamp) -> None:
+        self._config = config
+        self._engine = engine
+        self.services = services
+        self.stamp = stamp
+
+    async def check(self) -> bool:
+        """Run the active versions if they changed since the last check; True when they did."""
+        async with self._engine.connect() as conn:
+            stamp = await repo.active_stamp(conn)
+        if stamp == self.stamp:
+            return False
+        files, stamp = await active_files(self._engine)
+        self.stamp = stamp  # a broken set is not retried every poll
+        try:
+            fresh = build_services(self._config, files)
+        except CONFIG_ERRORS as e:
+            log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
+            return False
+        self.services.adopt(fresh)
+        log.info("flow configuration reloaded: %s", ", ".join(f"{k} v{n}" for k, n in stamp))
+        return True
