@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import AppConfig
+from bot.flowchecks import content_problems
 from bot.services import CONFIG_ERRORS, Services, build_services, flows_folder
 from flows.tomlfile import FlowFiles
 from storage import flow_versions as repo
@@ -33,12 +34,16 @@ async def active_files(engine: AsyncEngine) -> tuple[FlowFiles, Stamp]:
 
 
 def validate(config: AppConfig, files: Mapping[str, str]) -> list[str]:
-    """The problems that stop these files from loading, one line each naming file and field; [] if none."""
+    """The problems that stop these files from being published, one line each naming file and field; []
+    if none."""
+    from bot.features import FEATURES  # the features import this module's users
+
     try:
         build_services(config, FlowFiles(files))
     except CONFIG_ERRORS as e:
         return list(e.problems)
-    return []
+    return content_problems(files, FlowFiles.from_folder(), [flow for f in FEATURES for flow in f.flows],
+                            config.zalo.max_text_chars)
 
 
 async def running_services(config: AppConfig, engine: AsyncEngine,
@@ -54,7 +59,7 @@ async def running_services(config: AppConfig, engine: AsyncEngine,
         async with engine.begin() as conn:
             seeded = await repo.seed(conn, files, clock())
         if seeded:
-            log.info("flow configuration seeded from files: %s", ", ".join(seeded))
+            log.debug("flow configuration seeded from files: %s", ", ".join(seeded))
     active, stamp = await active_files(engine)
     return build_services(config, active), stamp
 

@@ -17,6 +17,7 @@ from typing import Any
 from flows.replies import Button, Image, ListItem, ListReply, Reply, RequestInfo, Text
 
 ELLIPSIS = "…"
+MAX_BUTTON_TITLE = 40  # characters; longer titles are shortened with an ellipsis
 # Text of a follow-up message that only carries buttons beyond the per-message limit.
 OVERFLOW_TEXT = "Lựa chọn khác:"
 
@@ -154,7 +155,7 @@ def _render_request_info(reply: RequestInfo, user_id: str) -> list[dict[str, Any
 
 
 def render(reply: Reply, user_id: str, *, max_text: int = 2000, max_buttons: int = 5,
-           max_button_title: int = 40, max_list_items: int = 5,
+           max_button_title: int = MAX_BUTTON_TITLE, max_list_items: int = 5,
            overflow_text: str = OVERFLOW_TEXT) -> list[dict[str, Any]]:
     """Request bodies, in sending order, for one reply to `user_id`."""
     if max_buttons < 1 or max_list_items < 1 or max_button_title < 1:
