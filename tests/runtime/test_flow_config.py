@@ -112,3 +112,19 @@ def test_check_config_names_the_bad_catalog_field(tmp_path: Path, capsys: pytest
     assert main(["check-config", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "flows: catalog: procedure ho-tich/dang-ky-khai-sinh: fee_amount:" in err
+
+
+async def test_import_names_placeholders_lengths_and_menu_entries_that_cannot_work(
+        db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "now"
+    assert await cli(db_url, tmp_path, "flows", "export", str(folder)) == 0
+    edit(folder / "texts.toml", 'menu_title = "Bạn cần giúp gì?', 'menu_title = "{ten_ban} cần giúp gì?')
+    for name in ("texts.toml", "texts.en.toml"):  # both menus must offer the same commands
+        edit(folder / name, 'payload = "#info:wednesday"', 'payload = "#info:thursday"')
+    edit(folder / "texts.toml", 'back_to_menu = "', 'back_to_menu = "Quay trở lại trang danh mục chính của bot phường ')
+    assert await cli(db_url, tmp_path, "flows", "import", str(folder)) == 2
+    err = capsys.readouterr().err
+    assert "flows: texts.toml: texts.menu_title: unknown placeholder {ten_ban} (this text may use" in err
+    assert "flows: texts.toml: menu.1.payload: '#info:thursday' starts no conversation" in err
+    assert "flows: texts.toml: texts.back_to_menu: a button title of" in err
+    assert await cli(db_url, tmp_path, "flows", "publish") == 2
