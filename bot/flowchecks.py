@@ -7,6 +7,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bot.zalo.render import MAX_BUTTON_TITLE
 from flows.base import Flow, parse_payload
@@ -27,7 +28,7 @@ def is_button(key: str) -> bool:
     return "button" in key or key == "back_to_menu"
 
 
-def text_files(files: Mapping[str, str]) -> Iterable[tuple[str, dict[str, object]]]:
+def text_files(files: Mapping[str, str]) -> Iterable[tuple[str, dict[str, Any]]]:
     for name in FlowFiles(files).matching("texts*.toml"):
         try:
             yield name, tomllib.loads(files[name])
@@ -40,7 +41,7 @@ def allowed_placeholders(shipped: Mapping[str, str]) -> dict[str, frozenset[str]
     global ones."""
     allowed: dict[str, set[str]] = {}
     for _, data in text_files(shipped):
-        for key, value in dict(data.get("texts") or {}).items():  # type: ignore[call-overload]
+        for key, value in dict(data.get("texts") or {}).items():
             if isinstance(value, str):
                 allowed.setdefault(key, set()).update(placeholders(value))
     return {key: frozenset(names | GLOBAL_PLACEHOLDERS) for key, names in allowed.items()}
@@ -57,7 +58,7 @@ def content_problems(files: Mapping[str, str], shipped: Mapping[str, str], flows
     commands = {(f.name, c) for f in flows for c in f.commands}
     problems: list[str] = []
     for name, data in text_files(files):
-        for key, value in dict(data.get("texts") or {}).items():  # type: ignore[call-overload]
+        for key, value in dict(data.get("texts") or {}).items():
             if not isinstance(value, str):
                 continue
             where = f"{name}: texts.{key}"
@@ -71,7 +72,7 @@ def content_problems(files: Mapping[str, str], shipped: Mapping[str, str], flows
             if is_button(key) and len(value) > MAX_BUTTON_TITLE:
                 problems.append(f"{where}: a button title of {len(value)} characters; Zalo shows "
                                 f"{MAX_BUTTON_TITLE}")
-        for i, entry in enumerate(data.get("menu") or []):  # type: ignore[attr-defined]
+        for i, entry in enumerate(data.get("menu") or []):
             if not isinstance(entry, dict):
                 continue
             title, payload = str(entry.get("title", "")), str(entry.get("payload", ""))

@@ -22,17 +22,16 @@ async def _flows(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.editor import drafts
     from bot.errors import InvalidInput, NotFound
     from bot.flowconfig import running_services
-    from storage.types import utcnow
 
     async with migrated_engine(config) as engine:
-        await running_services(config, engine, utcnow)  # seeds version 1 on a new database
+        await running_services(config, engine, args.clock)  # seeds version 1 on a new database
         if args.flows_command == "export":
             names = await drafts.export(engine, Path(args.dir))
             print(f"{len(names)} files written to {args.dir}")
             return EXIT_OK
         if args.flows_command == "import":
             try:
-                changed, problems = await drafts.import_folder(engine, config, Path(args.dir), CLI_ACTOR, utcnow())
+                changed, problems = await drafts.import_folder(engine, config, Path(args.dir), CLI_ACTOR, args.clock())
             except InvalidInput as e:
                 raise UsageError(e.problems) from None
             print(f"draft saved for {', '.join(changed)}" if changed else "no file differs from the active version")
@@ -43,11 +42,11 @@ async def _flows(config: AppConfig, args: argparse.Namespace) -> int:
             return EXIT_USAGE if problems else EXIT_OK
         try:
             if args.flows_command == "publish":
-                outcome = await drafts.publish(engine, config, CLI_ACTOR, utcnow())
+                outcome = await drafts.publish(engine, config, CLI_ACTOR, args.clock())
                 print("published" if outcome == "published" else "waiting for a second person's approval")
                 return EXIT_OK
             if args.flows_command == "rollback":
-                number = await drafts.rollback(engine, config, args.kind, args.version, CLI_ACTOR, utcnow())
+                number = await drafts.rollback(engine, config, args.kind, args.version, CLI_ACTOR, args.clock())
                 print(f"{args.kind}: version {number} published, a copy of version {args.version}")
                 return EXIT_OK
         except InvalidInput as e:

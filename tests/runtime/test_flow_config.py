@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from flows.tomlfile import DEFAULT_DIR
-from tests.kit import BotHarness, texts
+from tests.kit import BotHarness, texts, write_config
 
 
 def admin_copy(tmp_path: Path) -> Path:
@@ -28,8 +28,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 async def cli(db_url: str, tmp_path: Path, *args: str) -> int:
     """`python -m bot ARGS` on the test's database, in a thread (it runs its own event loop)."""
-    cfg = tmp_path / "cli.toml"
-    cfg.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    cfg = write_config(tmp_path / "cli.toml", db_url)
     return await asyncio.to_thread(main, [*args, "--config", str(cfg)])
 
 

@@ -12,9 +12,8 @@ import pytest
 
 from bot.cli import main
 from bot.testing.fakezalo import EventFactory
-from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET
-from tests.processes import free_port, spawn
-from tests.runtime.test_crash_restart import write_config
+from tests.kit import APP_ID, APP_SECRET, OA_ID, OA_SECRET, write_config
+from tests.processes import free_port, service_sections, spawn
 
 pytestmark = pytest.mark.slow
 PUBLISH_REACHES_EVERY_PROCESS_WITHIN = 5.0  # seconds (the promise; processes poll every 2 s)
@@ -42,7 +41,7 @@ async def test_two_processes_serve_a_publish_within_five_seconds(db_url: str, tm
             for i in range(2):
                 port = free_port()
                 config = tmp_path / f"config{i}.toml"
-                write_config(config, db_url, zalo_url, port)
+                write_config(config, db_url, **service_sections(zalo_url, port))
                 svc = await stack.enter_async_context(spawn("-m", "bot", "serve", "--config", str(config),
                                                             stderr_to=tmp_path / f"{i}.log"))
                 await svc.wait_for_line("listening")
