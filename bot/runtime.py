@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -24,9 +24,6 @@ from bot.tokens import TokenManager
 from bot.worker import Worker
 from flows.registry import FlowRegistry
 from storage.types import utcnow
-
-if TYPE_CHECKING:
-    from bot.broadcasts.service import Broadcasting
 
 
 @dataclass
@@ -63,11 +60,6 @@ class Runtime:
         work = self.background.get(feature)
         if work is not None:
             work.wake()
-
-    @property
-    def broadcasting(self) -> Broadcasting | None:
-        """The broadcasts feature's scheduler, fan-out and sender, for tests that drive them step by step."""
-        return cast("Broadcasting | None", self.background.get("broadcasts"))
 
 
 RUNTIME = web.AppKey("runtime", Runtime)

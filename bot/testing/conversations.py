@@ -144,15 +144,16 @@ def read_conversations(file: Path) -> list[dict[str, Any]]:
 
 
 async def load_seed_data(config: AppConfig, data: Path, clock: Callable[[], datetime]) -> None:
-    """Dossiers and căn cước results through the importers, news through the news command."""
-    from bot.broadcasts.cli import _news
-    from bot.lookups.cli import _import
+    """Dossiers and căn cước results through the importers, news through the news command (each feature's
+    command, as `python -m bot` runs it)."""
+    from bot.cli import all_commands
 
+    run_command = {c.name: c.run for c in all_commands()}
     quiet = io.StringIO()
     for kind, name in (("dossiers", "dossiers.csv"), ("id-cards", "id-cards.csv")):
         if (data / name).is_file():
             with contextlib.redirect_stdout(quiet):
-                await _import(config, argparse.Namespace(kind=kind, file=str(data / name), clock=clock))
+                await run_command["import"](config, argparse.Namespace(kind=kind, file=str(data / name), clock=clock))
     news = data / "news.jsonl"
     if news.is_file():
         for line in news.read_text(encoding="utf-8").splitlines():
@@ -162,7 +163,7 @@ async def load_seed_data(config: AppConfig, data: Path, clock: Callable[[], date
             args = argparse.Namespace(news_command="add", body_file=None, clock=clock,
                                       **{k: item.get(k) or None for k in NEWS_KEYS})
             with contextlib.redirect_stdout(quiet):
-                await _news(config, args)
+                await run_command["news"](config, args)
 
 
 # --- playing -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.api import token_hash
+from bot.broadcasts.service import Broadcasting
 from tests.kit import BotHarness
 
 THON = [{"slug": "vong-nhi", "name": "Võng Nhi"},
@@ -26,6 +27,13 @@ def sections(**broadcasts: Any) -> dict[str, dict[str, Any]]:
                {"name": "portal", "token_sha256": token_hash(NEWS_ONLY_TOKEN), "scopes": ["news"]}]
     return {"commune": {"thon": THON}, "api": {"clients": clients},
             "broadcasts": {"rate_per_second": 100000, **broadcasts}}
+
+
+def broadcasting(bot: BotHarness) -> Broadcasting:
+    """The broadcasts feature's scheduler, fan-out and sender, for tests that drive them step by step."""
+    work = bot.runtime.background["broadcasts"]
+    assert isinstance(work, Broadcasting)
+    return work
 
 
 def cli_sections(**broadcasts: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.broadcasts.kit import APPROVER_TOKEN, announce, call, onboard, received, sections
+from tests.broadcasts.kit import APPROVER_TOKEN, announce, broadcasting, call, onboard, received, sections
 from tests.kit import BotHarness, Clock, local_time
 
 
@@ -108,9 +108,9 @@ async def test_cancel_stops_what_is_not_yet_sent(db_url: str) -> None:
         for user in "abcde":
             await onboard(bot, user, "vong-nhi")
         ann = await announce(bot, title="Sẽ hủy")
-        broadcasting = bot.runtime.broadcasting
-        await broadcasting.loop.run_once()  # fired and expanded: five queued
-        assert await broadcasting.sender.run_once() == 2
+        bc = broadcasting(bot)
+        await bc.loop.run_once()  # fired and expanded: five queued
+        assert await bc.sender.run_once() == 2
         status, answer = await call(bot, "POST", f"/api/v1/announcements/{ann}/cancel", {"by": "Cán bộ A"})
         assert status == 200 and answer["status"] == "cancelled"
         await bot.runtime.drain()
@@ -187,7 +187,7 @@ async def test_a_chatting_residents_reply_never_waits_behind_a_broadcast(db_url:
     async with BotHarness.start(db_url, clock=Clock(), **sections()) as bot:
         await onboard(bot, "a", "vong-nhi")
         await announce(bot, title="Thông báo chung")
-        await bot.runtime.broadcasting.loop.run_once()  # queued for "a", not sent yet
+        await broadcasting(bot).loop.run_once()  # queued for "a", not sent yet
         await bot.post(*bot.events.text("a", "menu"))
         rt = bot.runtime
         while await rt.worker.run_once() + await rt.sender.run_once():  # the reply lane alone
@@ -222,7 +222,7 @@ async def test_unfollow_or_unsubscribe_after_queueing_stops_the_send(db_url: str
         for user in "abc":
             await onboard(bot, user, "vong-nhi")
         ann = await announce(bot, title="Đã xếp hàng")
-        await bot.runtime.broadcasting.loop.run_once()  # queued for a, b and c
+        await broadcasting(bot).loop.run_once()  # queued for a, b and c
         await bot.post(*bot.events.unfollow("a"))
         await bot.post(*bot.events.text("b", "#subscribe:stop"))
         await bot.runtime.drain()  # the worker handles both events before the broadcast sender runs

@@ -17,7 +17,7 @@ from storage import queues
 from storage.broadcasts.models import Announcement, AnnouncementRun, ScheduledJob
 from storage.models import Lease
 from storage.types import utcnow
-from tests.broadcasts.kit import announce, onboard, received, sections
+from tests.broadcasts.kit import announce, broadcasting, onboard, received, sections
 from tests.databases import PostgresDatabases
 from tests.kit import APP_ID, APP_SECRET, BotHarness, Clock
 
@@ -44,7 +44,7 @@ async def test_two_services_never_both_schedule(db_url: str) -> None:
         for title in titles:
             await announce(a if len(title) % 2 else b, title=title)
         await announce(a, title="Mỗi giờ", repeat="0 * * * *")
-        loops = [x.runtime.broadcasting.loop for x in (a, b)]
+        loops = [broadcasting(x).loop for x in (a, b)]
         for _ in range(3):  # passes of both services racing each other, several at a time in each
             await asyncio.gather(*(loop.run_once() for loop in loops for _ in range(4)))
             clock.advance(minutes=31)
@@ -54,7 +54,7 @@ async def test_two_services_never_both_schedule(db_url: str) -> None:
         follower = next(loop for loop in loops if not loop.scheduler.is_leader)
         await announce(a, title="Chỉ một lần")
         assert await follower.scheduler.run_due() == 0, "a process without the lease fired a job"
-        while await a.runtime.broadcasting.run_once() + await b.runtime.broadcasting.run_once():
+        while await broadcasting(a).run_once() + await broadcasting(b).run_once():
             pass
         for title in [*titles, "Chỉ một lần"]:
             assert received(a, title) == Counter(dict.fromkeys(USERS, 1)), title
@@ -67,7 +67,7 @@ async def test_another_service_takes_over_when_the_holder_dies(db_url: str) -> N
     async with BotHarness.start(db_url, clock=clock, fake=fake, **sections(lease_seconds=30)) as a, \
             BotHarness.start(db_url, clock=clock, fake=fake, **sections(lease_seconds=30)) as b:
         await onboard(a, "u1", "vong-nhi")
-        loop_a, loop_b = a.runtime.broadcasting.loop, b.runtime.broadcasting.loop
+        loop_a, loop_b = broadcasting(a).loop, broadcasting(b).loop
         await announce(a, title="Trước")
         assert await loop_a.run_once() > 0 and loop_a.scheduler.is_leader
         assert await loop_b.run_once() == 0
@@ -76,7 +76,7 @@ async def test_another_service_takes_over_when_the_holder_dies(db_url: str) -> N
         clock.advance(seconds=29)
         assert await loop_b.run_once() == 0 and received(a, "Sau") == Counter()
         clock.advance(seconds=2)
-        while await b.runtime.broadcasting.run_once():
+        while await broadcasting(b).run_once():
             pass
         assert loop_b.scheduler.is_leader and received(a, "Sau") == Counter({"u1": 1})
         # A comes back: it finds the lease taken and stays out.
@@ -91,7 +91,7 @@ async def test_a_crash_mid_fanout_resumes_without_duplicates_or_losses(db_url: s
         for user in USERS:
             await onboard(a, user, "vong-nhi")
         await announce(a, title="Giữa chừng")
-        bc = a.runtime.broadcasting
+        bc = broadcasting(a)
         await bc.loop.run_once()  # fired; the first two households queued
         await bc.sender.run_once()  # both sent
         await bc.loop.run_once()  # two more queued
