@@ -80,6 +80,7 @@ class FlowConfigWatch:
         if stamp == self.stamp:
             return False
         files, stamp = await active_files(self._engine)
+        changed = ", ".join(f"{k} v{n}" for k, n in sorted(set(stamp) - set(self.stamp)))
         self.stamp = stamp  # a broken set is not retried every poll
         try:
             fresh = build_services(self._config, files)
@@ -87,5 +88,5 @@ class FlowConfigWatch:
             log.error("flow configuration not reloaded: %s", "; ".join(e.problems))
             return False
         self.services.adopt(fresh)
-        log.info("flow configuration reloaded: %s", ", ".join(f"{k} v{n}" for k, n in stamp))
+        log.info("flow configuration reloaded: %s", changed)
         return True

@@ -3,7 +3,7 @@ and try them, publish and roll back (the running service follows the database: b
 
 from __future__ import annotations
 
-from bot.editor import cli
+from bot.editor import cli, pages
 from bot.feature import Feature
 
-EDITOR = Feature("editor", commands=tuple(cli.COMMANDS))
+EDITOR = Feature("editor", commands=tuple(cli.COMMANDS), console=pages.PAGES, add_routes=pages.add_trial)
