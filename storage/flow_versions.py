@@ -47,7 +47,7 @@ async def seed(conn: AsyncConnection, files: Mapping[str, str], now: datetime, a
             async with conn.begin_nested():
                 await conn.execute(versions.insert().values(
                     kind=kind, number=1, content=content, hash=_hash(content), base_number=None, author=author,
-                    comment="shipped configuration", status="published", created_at=now, updated_at=now,
+                    comment="cấu hình đi kèm phần mềm", status="published", created_at=now, updated_at=now,
                     published_by=author, published_at=now))
                 await conn.execute(active.insert().values(kind=kind, number=1, published_at=now))
             seeded.append(kind)

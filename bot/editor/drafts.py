@@ -166,7 +166,7 @@ async def rollback(engine: AsyncEngine, config: AppConfig, kind: str, number: in
     if problems:
         raise InvalidInput(problems)
     async with engine.begin() as conn:
-        new = await repo.publish_copy(conn, kind, old.content, actor, now, f"roll back to version {number}")
+        new = await repo.publish_copy(conn, kind, old.content, actor, now, f"quay lại bản {number}")
         await audit.record(conn, actor=actor, action="flows.rollback", at=now, target=f"{kind} v{new}", ip=ip,
                            before={"active": number}, after={"copy_of": number})
     return new
@@ -257,5 +257,5 @@ async def import_folder(engine: AsyncEngine, config: AppConfig, folder: Path, ac
     changed = {name: text for name, text in files.items()
                if text != ws.draft_contents.get(name, ws.active[name])}
     for kind, content in changed.items():
-        await save(engine, config, kind, content, actor, now, f"imported from {folder.name}")
+        await save(engine, config, kind, content, actor, now, f"nhập từ thư mục {folder.name}")
     return sorted(changed), validate(config, ws.files.replaced(changed))

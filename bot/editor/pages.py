@@ -32,6 +32,18 @@ def language_of(kind: str) -> str:
     return "en" if kind.endswith(".en.toml") else "vi"
 
 
+KIND_NAMES = {"catalog": "Danh mục thủ tục", "lexicon": "Từ điển: viết tắt, phương ngữ, câu gợi ý ý định",
+              "conversation": "Hội thoại: từ hỏi về giấy tờ, lệ phí, thời gian…", "details": "Chi tiết từng chủ đề"}
+
+
+def describe(kind: str) -> str:
+    """What an admin knows the file as: "Câu trả lời · procedures · English"."""
+    stem = kind.removesuffix(".toml").removesuffix(".en")
+    name = f"Câu trả lời · {feature_of(kind)}" if stem.startswith("texts") else KIND_NAMES.get(stem, stem)
+    with_language = kind.endswith(".en.toml") or stem.startswith("texts")
+    return f"{name} · {LANGUAGE_NAMES[language_of(kind)]}" if with_language else name
+
+
 def feature_of(kind: str) -> str:
     """texts-procedures.en.toml → procedures; texts.toml → chung (the core's texts)."""
     stem = kind.removesuffix(".toml").removesuffix(".en")
@@ -62,7 +74,7 @@ async def overview(request: web.Request, *, status: int = 200, error: list[str] 
                         score_problems=score_problems, dropped=any(s.dropped for s in scores), error=error or [],
                         recent=recent, approval=config.console.flow_approval_required,
                         can_edit=staff_of(request).can("flows.edit"),
-                        can_approve=staff_of(request).can("flows.approve"), feature_of=feature_of,
+                        can_approve=staff_of(request).can("flows.approve"), describe=describe,
                         done=request.query.get("done", ""))
 
 
