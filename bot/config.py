@@ -134,6 +134,8 @@ class FlowsConfig(_Section):
     path: str = ""
     # Labelled messages (JSONL, the eval-nlu format) a draft is scored on before it is published.
     eval_sets: list[str] = []
+    # A folder of scripted conversations (the eval-conversations format) a draft can be played on.
+    eval_conversations: str = ""
 
 
 class ApiClientConfig(_Section):

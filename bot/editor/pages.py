@@ -3,6 +3,8 @@ each file raw, history and roll back, scores before publishing, and the "Thử" 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +15,8 @@ from aiohttp import web
 
 from bot.console.pages import ConsolePages, NavItem, Route
 from bot.console.web import PREFIX, client_ip, engine_of, now_of, render, staff_of, state
-from bot.editor import drafts, toml_edit
+from bot.editor import conversation_score, drafts, toml_edit
+from bot.editor.conversation_score import ConversationScores
 from bot.editor.trial import Trial
 from bot.errors import InvalidInput, NotFound
 from bot.flowchecks import allowed_placeholders
@@ -23,6 +26,8 @@ from flows.tomlfile import FlowFiles
 from storage import flow_versions as repo
 
 TRIAL = web.AppKey("flow_trial", Trial)
+SCORES = web.AppKey("flow_conversation_scores", dict[str, ConversationScores])
+MEMO_SIZE = 8
 EDITORS = frozenset({"admin"})
 APPROVERS = frozenset({"admin", "approver"})  # approvers see the drafts and approve them, but do not edit
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -61,17 +66,47 @@ def _back(path: str, **query: str) -> web.HTTPFound:
 
 # --- overview, publish, history ----------------------------------------------------------------------
 
-async def overview(request: web.Request, *, status: int = 200, error: list[str] | None = None) -> web.StreamResponse:
+def _set_key(ws: drafts.Workspace) -> str:
+    """Names what would run if the drafts were published, for the played-conversations memo."""
+    return hashlib.sha256(json.dumps([ws.numbers, ws.draft_contents], sort_keys=True).encode()).hexdigest()
+
+
+async def conversation_scores(request: web.Request, ws: drafts.Workspace, *,
+                              play: bool) -> ConversationScores | str | None:
+    """The draft and the active set played on `[flows] eval_conversations` (a few seconds each, in a child
+    process), remembered per set; None when not configured or (without `play`) not played yet; a string
+    when the set could not be played."""
+    config = state(request).config
+    if not config.flows.eval_conversations or not ws.drafts or ws.problems:
+        return None
+    memo = request.config_dict[SCORES]
+    key = _set_key(ws)
+    if key not in memo and play:
+        try:
+            memo[key] = await conversation_score.compare(config, ws.active, ws.files)
+        except RuntimeError as e:
+            return str(e)
+        while len(memo) > MEMO_SIZE:
+            memo.pop(next(iter(memo)))
+    return memo.get(key)
+
+
+async def overview(request: web.Request, *, status: int = 200, error: list[str] | None = None,
+                   play: bool = False) -> web.StreamResponse:
     config = state(request).config
     ws = await drafts.workspace(engine_of(request), config)
     scores: list[drafts.Comparison] = []
     score_problems: list[str] = []
     if ws.drafts and not ws.problems:
         scores, score_problems = drafts.compare_scores(config, ws.active, ws.files)
+    conversations = await conversation_scores(request, ws, play=play)
     async with engine_of(request).connect() as conn:
         recent = await repo.history(conn, limit=10)
+    dropped = any(s.dropped for s in scores) or (isinstance(conversations, ConversationScores)
+                                                 and conversations.dropped)
     return await render(request, "flows.html", status=status, title="Cấu hình bot", ws=ws, scores=scores,
-                        score_problems=score_problems, dropped=any(s.dropped for s in scores), error=error or [],
+                        score_problems=score_problems, dropped=dropped, error=error or [], conversations=conversations,
+                        can_play=bool(config.flows.eval_conversations),
                         recent=recent, approval=config.console.flow_approval_required,
                         can_edit=staff_of(request).can("flows.edit"),
                         can_approve=staff_of(request).can("flows.approve"), describe=describe,
@@ -82,16 +117,22 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
     return await overview(request)
 
 
+async def play_conversations(request: web.Request) -> web.StreamResponse:
+    return await overview(request, play=True)
+
+
 async def publish(request: web.Request) -> web.StreamResponse:
     staff = staff_of(request)
     config = state(request).config
     form = await request.post()
     ws = await drafts.workspace(engine_of(request), config)
-    if ws.drafts and not ws.problems:
+    if ws.drafts and not ws.problems and form.get("accept_drop") != "1":
         scores, _ = drafts.compare_scores(config, ws.active, ws.files)
-        if any(s.dropped for s in scores) and form.get("accept_drop") != "1":
+        played = await conversation_scores(request, ws, play=True)
+        if any(s.dropped for s in scores) or (isinstance(played, ConversationScores) and played.dropped):
             return await overview(request, status=422, error=[
-                "accept_drop: the draft scores lower on the labelled messages; tick the box to publish anyway"])
+                "accept_drop: the draft scores lower on the labelled messages or conversations; tick the box to "
+                "publish anyway"])
     try:
         outcome = await drafts.publish(engine_of(request), config, staff.name, now_of(request), client_ip(request))
     except InvalidInput as e:
@@ -264,11 +305,13 @@ async def try_say(request: web.Request) -> web.StreamResponse:
 
 
 def add_trial(app: web.Application) -> None:
-    """The trial sandbox, opened at the first try (bot/app.py calls this for the main application)."""
+    """The trial sandbox, opened at the first try, and the played-conversations memo (bot/app.py calls
+    this for the main application)."""
     from bot import api
 
     trial = Trial(app[api.CONFIG])
     app[TRIAL] = trial
+    app[SCORES] = {}
 
     async def close(app: web.Application) -> None:
         await trial.close()
@@ -285,6 +328,7 @@ PAGES = ConsolePages(
     routes=_routes(
         ("GET", "/flows", overview_page, "flows.view"),
         ("POST", "/flows/publish", publish, "flows.edit"),
+        ("POST", "/flows/play", play_conversations, "flows.view"),
         ("POST", "/flows/approve", approve, "flows.approve"),
         ("POST", "/flows/discard/{kind}", discard, "flows.edit"),
         ("POST", "/flows/rebase/{kind}", rebase, "flows.edit"),

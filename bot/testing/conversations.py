@@ -270,20 +270,29 @@ def eval_config(config: AppConfig, folder: Path) -> AppConfig:
                                      "log_level": "WARNING"})
 
 
+async def evaluate(config: AppConfig, path: Path, data: Path | None, clock: Callable[[], datetime],
+                   flows: Path | None = None) -> dict[str, Any]:
+    """Play and grade the set (the report printed); its summary. `flows`: a folder of flow files to run
+    instead of the configured ones (a draft)."""
+    file, data = locate(path, data)
+    conversations = read_conversations(file)
+    with tempfile.TemporaryDirectory(prefix="motcua-eval-") as tmp:
+        cfg = eval_config(config, Path(tmp))
+        if flows is not None:
+            cfg = cfg.model_copy(update={"flows": cfg.flows.model_copy(update={"path": str(flows)})})
+        # The sandbox keeps to a database file of its own beside the configured one: seed that file.
+        seeded = cfg.database.model_copy(update={"url": sandbox_database(cfg.database.url)})
+        await load_seed_data(cfg.model_copy(update={"database": seeded}), data, clock)
+        results = await play(cfg, conversations)
+    print(f"conversation eval: {file}")
+    return report(results)
+
+
 async def run(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     setup_logging("WARNING")  # the report is the output; the service's info lines would drown it
-    file, data = locate(Path(args.path), Path(args.data) if args.data else None)
-    conversations = read_conversations(file)
-    with tempfile.TemporaryDirectory(prefix="motcua-eval-") as tmp:
-        cfg = eval_config(config, Path(tmp))
-        # The sandbox keeps to a database file of its own beside the configured one: seed that file.
-        seeded = cfg.database.model_copy(update={"url": sandbox_database(cfg.database.url)})
-        await load_seed_data(cfg.model_copy(update={"database": seeded}), data, args.clock)
-        results = await play(cfg, conversations)
-    print(f"conversation eval: {file}")
-    summary = report(results)
+    summary = await evaluate(config, Path(args.path), Path(args.data) if args.data else None, args.clock)
     print(json.dumps(summary, ensure_ascii=False))
     return EXIT_OK
 

@@ -113,3 +113,20 @@ async def test_a_publish_that_lowers_the_labelled_score_shows_the_drop_first(db_
         assert refused.status == 422 and shown(refused, "accept_drop: the draft scores lower")
         assert shown(refused, "100.0% → 50.0%")
         assert (await staff.post("/console/flows/publish", {"accept_drop": "1"})).status == 302
+
+
+async def test_a_draft_is_played_on_the_scripted_conversations_before_it_is_published(
+        db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "conversations"
+    folder.mkdir()
+    (folder / "conversations.jsonl").write_text(json.dumps({"id": "c1", "style": "plain", "turns": [
+        {"say": "menu", "must_any": ["Bạn cần giúp gì"]}]}, ensure_ascii=False), encoding="utf-8")
+    async with BotHarness.start(db_url, flows={"eval_conversations": str(folder)}, **CONSOLE) as bot, \
+            StaffClient(bot) as staff:
+        await add_staff(bot, "hoa", "admin")
+        await staff.login("hoa")
+        assert await save_text(staff, "menu_title", "Chọn một mục:") == 302
+        played = await staff.post("/console/flows/play")
+        assert played.status == 200 and shown(played, "100.0% → 0.0%")
+        refused = await staff.post("/console/flows/publish")
+        assert refused.status == 422 and shown(refused, "accept_drop: the draft scores lower")
