@@ -8,10 +8,13 @@ that does not load (it never should: publishing validates first) is logged and t
 from __future__ import annotations
 
 import logging
+import tomllib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+import tomlkit
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tomlkit.exceptions import TOMLKitError
 
 from bot.config import AppConfig
 from bot.flowchecks import content_problems
@@ -61,7 +64,40 @@ async def running_services(config: AppConfig, engine: AsyncEngine,
         if seeded:
             log.debug("flow configuration seeded from files: %s", ", ".join(seeded))
     active, stamp = await active_files(engine)
+    try:
+        return build_services(config, active), stamp
+    except CONFIG_ERRORS:
+        upgraded = with_new_texts(active, files)
+        if not upgraded:
+            raise
+        build_services(config, active.replaced(upgraded))  # still broken: the original problems stand
+    async with engine.begin() as conn:
+        for kind, content in upgraded.items():
+            await repo.publish_copy(conn, kind, content, "upgrade", clock(), "câu mới của phiên bản phần mềm này")
+    log.warning("flow configuration: texts this release needs were added to %s", ", ".join(upgraded))
+    active, stamp = await active_files(engine)
     return build_services(config, active), stamp
+
+
+def with_new_texts(active: FlowFiles, shipped: FlowFiles) -> dict[str, str]:
+    """The texts files of the active set with the keys a new release ships and the set lacks, added (the
+    admins' own wording of every other text is kept); only the files that change."""
+    out = {}
+    for kind in shipped.matching("texts*.toml"):
+        if kind not in active:
+            continue
+        try:
+            doc = tomlkit.parse(active[kind])
+            theirs = tomllib.loads(shipped[kind]).get("texts") or {}
+        except (TOMLKitError, tomllib.TOMLDecodeError):
+            continue
+        texts = doc.setdefault("texts", tomlkit.table())
+        missing = {k: v for k, v in theirs.items() if k not in texts}
+        if missing:
+            for key, value in missing.items():
+                texts[key] = value
+            out[kind] = tomlkit.dumps(doc)
+    return out
 
 
 class FlowConfigWatch:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from flows.tomlfile import DEFAULT_DIR
+from flows.tomlfile import DEFAULT_DIR, FlowFiles
+from storage import flow_versions
 from tests.kit import BotHarness, texts, write_config
 
 
@@ -127,3 +128,18 @@ async def test_import_names_placeholders_lengths_and_menu_entries_that_cannot_wo
     assert "flows: texts.toml: menu.1.payload: '#info:thursday' starts no conversation" in err
     assert "flows: texts.toml: texts.back_to_menu: a button title of" in err
     assert await cli(db_url, tmp_path, "flows", "publish") == 2
+
+
+async def test_a_new_release_adds_the_texts_it_needs_and_keeps_the_admins_wording(db_url: str) -> None:
+    shipped = FlowFiles.from_folder()
+    async with BotHarness.start(db_url) as bot:
+        old = shipped["texts.toml"].replace('menu_title = "Bạn cần giúp gì?', 'menu_title = "Xã mình giúp gì?')
+        old = "\n".join(line for line in old.splitlines() if not line.startswith("back_to_menu ="))
+        async with bot.runtime.engine.begin() as conn:  # what an older release left: no back_to_menu yet
+            await flow_versions.publish_copy(conn, "texts.toml", old, "hoa", bot.runtime.clock(), "sửa tay")
+    async with BotHarness.start(db_url) as bot:
+        assert "Xã mình giúp gì?" in texts(await bot.resident("u1").say("menu"))
+        async with bot.runtime.engine.connect() as conn:
+            [latest, *_] = await flow_versions.history(conn, "texts.toml")
+        assert (latest.number, latest.published_by) == (3, "upgrade")
+        assert 'back_to_menu = "Về menu"' in latest.content
