@@ -29,6 +29,7 @@ from bot.console.web import (
     engine_of,
     form_error_lines,
     now_of,
+    path_id,
     render,
     staff_of,
     state,
@@ -245,18 +246,11 @@ async def _test_send(request: web.Request, staff: Staff, spec: announcements.Ann
                        preview=await _preview(request, staff, spec))
 
 
-def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound(text=f"announcement {raw!r} does not exist")
-    return int(raw)
-
-
 async def _visible_row(request: web.Request, staff: Staff) -> Any:
     async with engine_of(request).connect() as conn:
-        row = await store.get_announcement(conn, _id(request))
+        row = await store.get_announcement(conn, path_id(request, "announcement"))
     if row is None:
-        raise web.HTTPNotFound(text=f"announcement {_id(request)} does not exist")
+        raise web.HTTPNotFound(text=f"announcement {path_id(request, 'announcement')} does not exist")
     if not visible(row, staff.scope):
         raise web.HTTPForbidden(text="this announcement is for another thôn")
     return row

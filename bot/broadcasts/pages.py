@@ -23,6 +23,7 @@ from bot.console.web import (
     engine_of,
     form_error_lines,
     now_of,
+    path_id,
     render,
     staff_of,
     state,
@@ -36,13 +37,6 @@ from storage.broadcasts import news as store
 LIST_SIZE = 50
 RECENT_ANNOUNCEMENTS = 200
 FIELDS = ("title", "summary", "body", "category", "link")
-
-
-def article_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound(text=f"news article {raw!r} does not exist")
-    return int(raw)
 
 
 def _preview(request: web.Request, values: dict[str, Any], published: Any) -> dict[str, str]:
@@ -76,7 +70,7 @@ async def new_form(request: web.Request) -> web.StreamResponse:
 
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
-    aid = article_id(request)
+    aid = path_id(request, "news article")
     async with engine_of(request).connect() as conn:
         row = await store.get_article(conn, aid)
     if row is None:
@@ -86,7 +80,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 
 
 async def save(request: web.Request) -> web.StreamResponse:
-    aid = article_id(request) if "id" in request.match_info else None
+    aid = path_id(request, "news article") if "id" in request.match_info else None
     staff, now = staff_of(request), now_of(request)
     form = await request.post()
     values = {k: str(form.get(k, "")).strip() for k in FIELDS}

@@ -14,7 +14,18 @@ from bot.console import audit
 from bot.console import handoff_cases as cases
 from bot.console.pages import ConsolePages, NavItem, Panel, Route
 from bot.console.roles import thon_scope
-from bot.console.web import PREFIX, Staff, client_ip, engine_of, form_error_lines, now_of, render, staff_of, state
+from bot.console.web import (
+    PREFIX,
+    Staff,
+    client_ip,
+    engine_of,
+    form_error_lines,
+    now_of,
+    path_id,
+    render,
+    staff_of,
+    state,
+)
 from bot.runtime import RUNTIME
 from flows.handoff import HANDOFF_PAUSE
 from storage.console import handoffs as repo
@@ -56,16 +67,9 @@ async def inbox(request: web.Request) -> web.StreamResponse:
         masked=audit.masked)
 
 
-def _case_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound(text=f"case {raw!r} does not exist")
-    return int(raw)
-
-
 async def _visible_case(request: web.Request, conn: Any, staff: Staff) -> Any:
     """The case, if this member may see it: a thôn team sees its thôn's only (others get 404, not a hint)."""
-    case = await repo.get_case(conn, _case_id(request))
+    case = await repo.get_case(conn, path_id(request, "case"))
     if case is None or (staff.scope is not None and case.thon_slug not in staff.scope):
         raise web.HTTPNotFound(text="this case does not exist or is not in your thôn")
     return case

@@ -83,6 +83,14 @@ def now_of(request: web.Request) -> datetime:
     return request.config_dict[RUNTIME].clock()
 
 
+def path_id(request: web.Request, what: str) -> int:
+    """The numeric `{id}` of a page's path; anything else is a 404 naming `what` is missing."""
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise web.HTTPNotFound(text=f"{what} {raw!r} does not exist")
+    return int(raw)
+
+
 def client_ip(request: web.Request) -> str:
     return request.remote or "-"
 

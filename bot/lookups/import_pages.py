@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console import audit
 from bot.console.pages import Route
-from bot.console.web import PREFIX, client_ip, engine_of, now_of, render, staff_of, state
+from bot.console.web import PREFIX, client_ip, engine_of, now_of, path_id, render, staff_of, state
 from bot.lookups.checking import Checked, check_file
 from bot.lookups.config import DOSSIER_FIELDS, ID_CARD_FIELDS
 from bot.lookups.files import FileProblem
@@ -148,16 +148,9 @@ def _read_upload(services: Services, config: Any, kind: str, upload: web.FileFie
         return _prepare(services, config, kind, path, filename)
 
 
-def _draft_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound(text=f"import {raw!r} does not exist")
-    return int(raw)
-
-
 async def show_draft(request: web.Request, status: int = 200, problem: str | None = None) -> web.Response:
     async with engine_of(request).connect() as conn:
-        draft = await drafts.get(conn, _draft_id(request))
+        draft = await drafts.get(conn, path_id(request, "import"))
     if draft is None:
         raise web.HTTPNotFound(text="this import does not exist")
     return await render(request, "import_draft.html", status=status, title=f"Nhập dữ liệu #{draft.id}",
@@ -170,7 +163,7 @@ async def draft_page(request: web.Request) -> web.StreamResponse:
 
 async def commit(request: web.Request) -> web.StreamResponse:
     staff, now, rt = staff_of(request), now_of(request), request.config_dict[RUNTIME]
-    draft_id = _draft_id(request)
+    draft_id = path_id(request, "import")
     async with engine_of(request).begin() as conn:
         draft = await drafts.get(conn, draft_id)
         if draft is None:
@@ -190,7 +183,7 @@ async def commit(request: web.Request) -> web.StreamResponse:
 
 async def discard(request: web.Request) -> web.StreamResponse:
     staff, now = staff_of(request), now_of(request)
-    draft_id = _draft_id(request)
+    draft_id = path_id(request, "import")
     async with engine_of(request).begin() as conn:
         draft = await drafts.get(conn, draft_id)
         if draft is None:
