@@ -8,7 +8,8 @@ Every choice is a button payload; typed thôn names and topic numbers work too.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from flows.base import Conversation, Flow, Incoming, Step, Waiting, payload
 from flows.context import TurnContext
@@ -220,26 +221,32 @@ def _meant_elsewhere(ctx: TurnContext, text: str) -> bool:
     return understanding.intent in ELSEWHERE_INTENTS or ctx.services.decide(understanding) == "card"
 
 
+T = TypeVar("T")
+
+
+async def _typed_answer(ctx: TurnContext, msg: Incoming, read: Callable[[TurnContext, str], T | None],
+                        save: Callable[[T], Awaitable[Step]], ask_again: Callable[[], Step]) -> Step | None:
+    """A typed answer to the question asked: saved when it reads; when it does not, asked again, unless the
+    message was meant for something else (then the rest of the bot answers it)."""
+    if msg.kind != "text":
+        return None
+    value = read(ctx, msg.text)
+    if value is not None:
+        return await save(value)
+    return None if _meant_elsewhere(ctx, msg.text) else ask_again()
+
+
 def states_for(flow: str) -> dict[str, Any]:
     async def thon(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
-        if msg.kind != "text":
-            return None
-        slug = match_thon(ctx, msg.text)
-        if slug is None:
-            if _meant_elsewhere(ctx, msg.text):
-                return None
-            return _ask_thon(ctx, flow, lead=ctx.text("onboard_thon_unknown", text=msg.text.strip()[:50]))
-        return await _set_thon(ctx, flow, slug, lead=ctx.text("thon_saved", thon=thon_name(ctx, slug)))
+        return await _typed_answer(
+            ctx, msg, match_thon,
+            lambda slug: _set_thon(ctx, flow, slug, lead=ctx.text("thon_saved", thon=thon_name(ctx, slug))),
+            lambda: _ask_thon(ctx, flow, lead=ctx.text("onboard_thon_unknown", text=msg.text.strip()[:50])))
 
     async def topics(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
-        if msg.kind != "text":
-            return None
-        chosen = parse_topics(ctx, msg.text)
-        if chosen is None:
-            if _meant_elsewhere(ctx, msg.text):
-                return None
-            return _ask_topics(ctx, flow, lead=ctx.text("onboard_topics_unknown", count=str(len(_topics(ctx)))))
-        return await _set_topics(ctx, flow, chosen)
+        return await _typed_answer(
+            ctx, msg, parse_topics, lambda chosen: _set_topics(ctx, flow, chosen),
+            lambda: _ask_topics(ctx, flow, lead=ctx.text("onboard_topics_unknown", count=str(len(_topics(ctx))))))
 
     async def consent(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
         said = ctx.services.simplify(msg.text) if msg.kind == "text" else ""
