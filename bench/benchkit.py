@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: percentiles, a free port, children that die with the bench."""
+"""What the benchmark scripts share: the project on the import path, the fake Zalo's ids, percentiles, a
+free port, children that die with the bench."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import ctypes
 import math
 import signal
 import socket
+import sys
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the scripts import the service's modules
+    sys.path.insert(0, str(ROOT))
+
+APP_ID, OA_ID, OA_SECRET, APP_SECRET = "bench-app", "bench-oa", "bench-oa-secret", "bench-app-secret"
 
 try:
     _LIBC: Any = ctypes.CDLL("libc.so.6", use_errno=True)  # loaded here, not in a forked child

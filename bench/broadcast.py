@@ -39,14 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# benchkit: bench/, this script's folder (it also puts the project on the import path)
+from benchkit import APP_ID, APP_SECRET, OA_ID, OA_SECRET, ROOT, die_with_parent, free_port, percentile
+
 SELF = Path(__file__).resolve()
-ROOT = SELF.parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchkit import die_with_parent, free_port, percentile  # noqa: E402 (bench/, this script's folder)
-
-APP_ID, OA_ID, OA_SECRET, APP_SECRET = "bench-app", "bench-oa", "bench-oa-secret", "bench-app-secret"
 API_TOKEN = "bench-api-token"
 THON = ["thanh-nhut", "thanh-tam-dong", "thanh-tam-tay", "thanh-dong", "vong-nhi", "van-lang"]
 CHATTERS = [f"h{i:06d}" for i in range(1, 6)]  # households that also chat during the broadcasts

@@ -55,14 +55,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# benchkit: bench/, this script's folder (it also puts the project on the import path)
+from benchkit import APP_ID, APP_SECRET, OA_ID, OA_SECRET, ROOT, die_with_parent, free_port, percentile
+
 SELF = Path(__file__).resolve()
-ROOT = SELF.parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchkit import die_with_parent, free_port, percentile  # noqa: E402 (bench/, this script's folder)
-
-APP_ID, OA_ID, OA_SECRET, APP_SECRET = "bench-app", "bench-oa", "bench-oa-secret", "bench-app-secret"
 WEBHOOK_PATH = "/webhook/zalo"
 READY_TIMEOUT = 60.0  # seconds for a child process to announce itself
 DRAIN_TIMEOUT = 120.0  # seconds to wait for the last replies of a phase
@@ -979,18 +975,13 @@ async def orchestrate(args: argparse.Namespace) -> int:
         print(f"baseline (1): {base1.rate:.0f} events/s", flush=True)
         extra = await bench.run_baseline("uvloop", "(info)") if args.uvloop_baseline else None
         results: list[PhaseResult] = []
-        if "ack" in phases:
-            results.append(await bench.run_ack(base1.rate))
-            print(f"ack: {results[-1].rate:.0f} events/s", flush=True)
-        if "ingest" in phases:
-            results.append(await bench.run_ingest(base1.rate))
-            print(f"ack path alone: {results[-1].rate:.0f} events/s", flush=True)
-        if "pipeline" in phases:
-            results.append(await bench.run_pipeline(base1.rate))
-            print(f"pipeline: {results[-1].rate:.0f} events/s", flush=True)
+        for phase, label, run in (("ack", "ack", bench.run_ack), ("ingest", "ack path alone", bench.run_ingest),
+                                  ("pipeline", "pipeline", bench.run_pipeline),
+                                  ("ceiling", "ceiling", bench.run_ceiling)):
+            if phase in phases:
+                results.append(await run(base1.rate))
+                print(f"{label}: {results[-1].rate:.0f} events/s", flush=True)
         if "ceiling" in phases:
-            results.append(await bench.run_ceiling(base1.rate))
-            print(f"ceiling: {results[-1].rate:.0f} events/s", flush=True)
             pipeline = next((r for r in results if r.name.startswith("(b)")), None)
             if pipeline is not None:
                 pipeline.notes.append(f"{pipeline.rate / results[-1].rate:.2f}× the raw forwarder (b0)")
