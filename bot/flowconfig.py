@@ -49,32 +49,33 @@ def validate(config: AppConfig, files: Mapping[str, str]) -> list[str]:
                             config.zalo.max_text_chars)
 
 
+SHIPPED = ("seed", "upgrade")  # authors of versions no person made: they follow the files
+
+
 async def running_services(config: AppConfig, engine: AsyncEngine,
                            clock: Callable[[], datetime]) -> tuple[Services, Stamp]:
-    """The services built from the active versions, after seeding the kinds the database lacks (version 1
-    = the shipped files, or `[flows] path`'s). Files are validated before they are seeded: a bad file
-    stops the start with its problems, and nothing is stored."""
-    async with engine.connect() as conn:
-        have = set(await repo.active_numbers(conn))
+    """The services built from the active versions, after bringing the database up to the files: a kind
+    it lacks is seeded (version 1 = the shipped file, or `[flows] path`'s); a kind no person has changed
+    follows its file (a new release's wording); a changed one gets only the texts a release adds. Files
+    are validated before anything is stored: a bad file stops the start with its problems."""
     files = FlowFiles.from_folder(flows_folder(config))
-    if set(files) - have:
+    async with engine.connect() as conn:
+        authors = await repo.active_authors(conn)
+        active = FlowFiles(await repo.active_contents(conn))
+    if set(files) - set(authors):
         build_services(config, files)
         async with engine.begin() as conn:
             seeded = await repo.seed(conn, files, clock())
-        if seeded:
-            log.debug("flow configuration seeded from files: %s", ", ".join(seeded))
-    active, stamp = await active_files(engine)
-    try:
-        return build_services(config, active), stamp
-    except CONFIG_ERRORS:
-        upgraded = with_new_texts(active, files)
-        if not upgraded:
-            raise
-        build_services(config, active.replaced(upgraded))  # still broken: the original problems stand
-    async with engine.begin() as conn:
-        for kind, content in upgraded.items():
-            await repo.publish_copy(conn, kind, content, "upgrade", clock(), "câu mới của phiên bản phần mềm này")
-    log.warning("flow configuration: texts this release needs were added to %s", ", ".join(upgraded))
+        log.debug("flow configuration seeded from files: %s", ", ".join(seeded))
+    updates = {kind: text for kind, text in files.items()
+               if authors.get(kind) in SHIPPED and active.get(kind) not in (None, text)}
+    updates.update((k, v) for k, v in with_new_texts(active.replaced(updates), files).items()
+                   if authors.get(k) not in SHIPPED)
+    if updates and not validate(config, active.replaced(updates)):
+        async with engine.begin() as conn:
+            for kind, content in updates.items():
+                await repo.publish_copy(conn, kind, content, "upgrade", clock(), "theo phiên bản phần mềm này")
+        log.warning("flow configuration brought up to this release: %s", ", ".join(sorted(updates)))
     active, stamp = await active_files(engine)
     return build_services(config, active), stamp
 

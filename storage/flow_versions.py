@@ -68,6 +68,13 @@ async def active_contents(conn: AsyncConnection) -> dict[str, str]:
     return {str(k): str(c) for k, c in await conn.execute(q)}
 
 
+async def active_authors(conn: AsyncConnection) -> dict[str, str]:
+    """Who published the active version of each kind."""
+    q = (select(versions.c.kind, versions.c.author)
+         .join(active, (active.c.kind == versions.c.kind) & (active.c.number == versions.c.number)))
+    return {str(k): str(a) for k, a in await conn.execute(q)}
+
+
 async def open_drafts(conn: AsyncConnection) -> list[Any]:
     q = select(versions).where(versions.c.status.in_(OPEN)).order_by(versions.c.kind)
     return list((await conn.execute(q)).all())

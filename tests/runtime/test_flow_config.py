@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,9 +28,9 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-async def cli(db_url: str, tmp_path: Path, *args: str) -> int:
+async def cli(db_url: str, tmp_path: Path, *args: str, **sections: Any) -> int:
     """`python -m bot ARGS` on the test's database, in a thread (it runs its own event loop)."""
-    cfg = write_config(tmp_path / "cli.toml", db_url)
+    cfg = write_config(tmp_path / "cli.toml", db_url, **sections)
     return await asyncio.to_thread(main, [*args, "--config", str(cfg)])
 
 
@@ -82,14 +83,22 @@ async def test_import_refuses_a_file_that_is_not_part_of_the_configuration(
     assert "DIR: " in capsys.readouterr().err
 
 
-async def test_a_flows_path_seeds_the_first_version(db_url: str, tmp_path: Path) -> None:
+async def test_files_seed_the_database_and_a_kind_no_person_changed_follows_them(db_url: str, tmp_path: Path) -> None:
     folder = admin_copy(tmp_path)
     edit(folder / "texts.toml", 'menu_title = "Bạn cần giúp gì?', 'menu_title = "Thôn xóm cần gì?')
     async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:
         assert "Thôn xóm cần gì?" in texts(await bot.resident("u1").say("menu"))
-    edit(folder / "texts.toml", 'menu_title = "Thôn xóm cần gì?', 'menu_title = "Đổi trên máy chủ?')
-    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:  # the database is the truth now
-        assert "Thôn xóm cần gì?" in texts(await bot.resident("u1").say("menu"))
+    edit(folder / "texts.toml", 'menu_title = "Thôn xóm cần gì?', 'menu_title = "Bản mới của tệp?')
+    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:  # nobody changed it in the console
+        assert "Bản mới của tệp?" in texts(await bot.resident("u1").say("menu"))
+        exported, same = tmp_path / "now", {"flows": {"path": str(folder)}}  # the service's configuration
+        assert await cli(db_url, tmp_path, "flows", "export", str(exported), **same) == 0
+        edit(exported / "texts.toml", 'menu_title = "Bản mới của tệp?', 'menu_title = "Lời của cán bộ?')
+        assert await cli(db_url, tmp_path, "flows", "import", str(exported), **same) == 0
+        assert await cli(db_url, tmp_path, "flows", "publish", **same) == 0
+    edit(folder / "texts.toml", 'menu_title = "Bản mới của tệp?', 'menu_title = "Tệp lại đổi?')
+    async with BotHarness.start(db_url, flows={"path": str(folder)}) as bot:  # a person's wording stays
+        assert "Lời của cán bộ?" in texts(await bot.resident("u1").say("menu"))
 
 
 async def test_two_instances_switch_together(db_url: str, tmp_path: Path) -> None:
