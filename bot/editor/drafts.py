@@ -135,7 +135,9 @@ async def publish(engine: AsyncEngine, config: AppConfig, actor: str, now: datet
     ws = await workspace(engine, config)
     _publishable(ws)
     kinds = [d.kind for d in ws.drafts]
-    requested = {d.requested_by for d in ws.drafts} - {None}
+    # Approval covers what was asked for: a draft changed since then makes it a new request.
+    asked = all(d.status == "pending" for d in ws.drafts)
+    requested = {d.requested_by for d in ws.drafts} - {None} if asked else set()
     async with engine.begin() as conn:
         if config.console.flow_approval_required and not (requested and actor not in requested):
             if requested == {actor}:

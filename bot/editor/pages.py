@@ -144,8 +144,9 @@ async def publish(request: web.Request) -> web.StreamResponse:
 
 async def approve(request: web.Request) -> web.StreamResponse:
     ws = await drafts.workspace(engine_of(request), state(request).config)
-    if not any(d.status == "pending" for d in ws.drafts):
-        return await overview(request, status=422, error=["approval: no change is waiting for approval"])
+    if not ws.drafts or any(d.status != "pending" for d in ws.drafts):
+        return await overview(request, status=422, error=[
+            "approval: no change is waiting for approval, or a draft changed since it was asked for"])
     return await publish(request)
 
 

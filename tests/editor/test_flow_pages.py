@@ -86,6 +86,9 @@ async def test_publication_waits_for_a_second_person_when_approval_is_required(d
         assert "Đã duyệt?" not in texts(await bot.resident("u1").say("menu"))
         assert (await lan.get("/console/flows")).status == 200
         assert (await lan.post("/console/flows/texts", {"kind": "texts.toml", "key": "x", "value": "y"})).status == 403
+        assert await save_text(hoa, "welcome", "Chào!") == 302  # changed after the request: ask again
+        assert (await lan.post("/console/flows/approve")).status == 422
+        assert (await hoa.post("/console/flows/publish")).location == "/console/flows?done=pending"
         assert (await lan.post("/console/flows/approve")).status == 302
         assert "Đã duyệt?" in texts(await bot.resident("u1").say("menu"))
 
