@@ -10,9 +10,10 @@ that type checking and migrations see them, and a test holds the declarations an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
@@ -23,6 +24,7 @@ from bot.cli import Command
 from bot.config import AppConfig
 from bot.console.pages import ConsolePages
 from bot.conversations_first import ConversationsFirst
+from bot.lookups.config import PrivacyConfig
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.tokens import TokenManager
@@ -54,6 +56,11 @@ class Background(Protocol):
     def wake(self) -> None: ...  # new work was queued: don't wait for the next poll
 
 
+# A feature's part of the retention purge (`[privacy]` periods, the folder of exported files, the moment it
+# purges at): how many of each kind of its data it deleted or archived.
+Purge = Callable[[AsyncEngine, PrivacyConfig, Path, datetime], Awaitable[dict[str, int]]]
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str
@@ -64,5 +71,6 @@ class Feature:
     console: ConsolePages | None = None  # its pages and dashboard panels in the staff console
     commands: tuple[Command, ...] = ()
     background: Callable[[RuntimeParts], Background] | None = None
+    retention: Purge | None = None
     config_sections: tuple[str, ...] = ()  # its fields of AppConfig
     tables: tuple[type[Base], ...] = ()  # its models (storage.schema imports them for migrations)

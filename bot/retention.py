@@ -1,10 +1,9 @@
-"""The retention purge: expired records, audit, messages, broadcast rows and exported files (a CLI
-command, and hourly in the service)."""
+"""The retention purge: expired records, audit and messages, then each feature's own part (broadcast rows
+and exported files); a CLI command, and hourly in the service."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,8 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.broadcasts.announcements import archive_finished_runs
-from bot.broadcasts.channels import CSV_PATTERN
+from bot.features import FEATURES
 from bot.lookups.config import PrivacyConfig
 from storage import retention
 from storage.engine import run_transaction
@@ -24,8 +22,8 @@ log = logging.getLogger(__name__)
 async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Path, now: datetime,
                         batch: int = retention.BATCH) -> dict[str, int]:
     """Delete records finished longer ago than the retention period, audit rows past theirs,
-    conversations past theirs, finished broadcast runs' per-household rows past theirs (their counts
-    stay), and the unreachable-household CSV files in `exports` past theirs.
+    conversations past theirs, then what each feature's `retention` purges (finished broadcast runs'
+    per-household rows, their counts staying, and the unreachable-household CSV files in `exports`).
 
     Rows go `batch` at a time, each batch its own transaction (storage/retention.py says why)."""
     counts: dict[str, int] = {}
@@ -39,20 +37,10 @@ async def purge_expired(engine: AsyncEngine, config: PrivacyConfig, exports: Pat
             if deleted < batch:
                 break
             await asyncio.sleep(0)  # whoever waits for the connection (SQLite has one) takes it now
-    runs_before = now - timedelta(days=config.broadcast_retention_days)
-    counts["broadcast_runs"] = await archive_finished_runs(engine, runs_before)
-    counts["exports"] = _delete_files_before(exports, CSV_PATTERN, now - timedelta(days=config.export_retention_days))
+    for feature in FEATURES:
+        if feature.retention is not None:
+            counts.update(await feature.retention(engine, config, exports, now))
     return counts
-
-
-def _delete_files_before(folder: Path, pattern: str, before: datetime) -> int:
-    deleted = 0
-    for path in folder.glob(pattern) if folder.is_dir() else ():
-        with contextlib.suppress(FileNotFoundError):  # another process's purge got there first
-            if path.stat().st_mtime < before.timestamp():
-                path.unlink()
-                deleted += 1
-    return deleted
 
 
 async def purge_and_log(engine: AsyncEngine, config: PrivacyConfig, exports: Path,

@@ -31,8 +31,6 @@ KNOWN = {
     ("flows.text.understand", "flows.procedures.catalog"): "understanding is built on the procedures catalog",
     ("bot.cli", "flows.procedures.catalog"): "check-config reports the catalog's problems",
     ("handlers.conversation", "flows.procedures.flow"): "a follow-up question answers an aspect of a procedure",
-    ("bot.retention", "bot.broadcasts.announcements"): "one retention sweep covers every feature's data",
-    ("bot.retention", "bot.broadcasts.channels"): "one retention sweep covers every feature's data",
     ("bot.testing.demo", "bot.broadcasts.news"): "the sandbox's demo data fills every feature",
     ("bot.testing.demo", "bot.lookups.sync"): "the sandbox's demo data fills every feature",
     ("bot.testing.demo", "bot.lookups.validate"): "the sandbox's demo data fills every feature",

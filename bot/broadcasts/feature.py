@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.broadcasts import api, cli, pages
+from bot.broadcasts import api, cli, pages, retention
 from bot.broadcasts.service import Broadcasting, build_broadcasting
 from bot.feature import Feature, RuntimeParts
 from flows.broadcasts.households import ONBOARD_FLOW, SETTINGS_FLOW
@@ -31,6 +31,7 @@ BROADCASTS = Feature(
     console=pages.PAGES,
     commands=tuple(cli.COMMANDS),
     background=start,
+    retention=retention.purge,
     config_sections=("topics", "broadcasts"),
     tables=(Household, HouseholdTopic, NewsArticle, Announcement, AnnouncementRun, ScheduledJob, ChannelDelivery),
 )
