@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from flows.lookups.hashing import KeyedHasher
 from storage.lookups.models import LookupAudit
@@ -19,19 +16,12 @@ from tests.lookups.kit import (
     PHONE_2,
     audit_rows,
     dossier,
-    lookup_bot,
     notifications,
     optin_rows,
     push_ok,
 )
 
 PATH = "/api/v1/dossiers"
-
-
-@pytest.fixture
-async def bot(db_url: str) -> AsyncIterator[BotHarness]:
-    async with lookup_bot(db_url) as harness:
-        yield harness
 
 
 async def test_code_typed_anywhere_then_secret_then_what_to_do(bot: BotHarness) -> None:

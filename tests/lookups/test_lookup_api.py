@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from storage.lookups.models import Dossier, IdCardResult
 from tests.kit import BotHarness
 from tests.lookups.kit import (
@@ -20,12 +16,6 @@ from tests.lookups.kit import (
     push,
     rows,
 )
-
-
-@pytest.fixture
-async def bot(db_url: str) -> AsyncIterator[BotHarness]:
-    async with lookup_bot(db_url) as harness:
-        yield harness
 
 
 async def test_tokens_and_scopes(bot: BotHarness) -> None:

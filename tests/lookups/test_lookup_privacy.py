@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,18 +27,11 @@ from tests.lookups.kit import (
     audit_rows,
     card,
     dossier,
-    lookup_bot,
     optin_rows,
     push_ok,
     rows,
     run_cli,
 )
-
-
-@pytest.fixture
-async def bot(db_url: str) -> AsyncIterator[BotHarness]:
-    async with lookup_bot(db_url) as harness:
-        yield harness
 
 
 async def verify_and_opt_in(bot: BotHarness, user: str, code: str = CODE, phone: str = PHONE) -> None:
