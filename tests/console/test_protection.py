@@ -4,6 +4,8 @@ instances on one PostgreSQL database share sessions and see each other's changes
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -19,8 +21,11 @@ GUARDED = [r for r in all_routes(console_pages()) if r.permission is not None]
 PERMISSIONS = permission_table(p.permissions for p in (*FRAME, *console_pages()))
 
 
+SAMPLE = {"id": "1", "name": "lan", "kind": "texts.toml", "number": "1"}  # other parameters: "x"
+
+
 def concrete(path: str) -> str:
-    return "/console" + path.replace("{id}", "1").replace("{name}", "lan")
+    return "/console" + re.sub(r"\{(\w+)[^}]*\}", lambda m: SAMPLE.get(m.group(1), "x"), path)
 
 
 async def test_every_route_redirects_to_sign_in_without_a_session(db_url: str) -> None:
