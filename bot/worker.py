@@ -24,7 +24,7 @@ from bot.services import BoundServices, Services
 from bot.zalo.events import EventError, ZaloEvent, parse_event
 from flows.base import STATE_VERSION, Conversation, Incoming, Step
 from flows.context import ResidentView, TurnContext
-from flows.replies import Text
+from flows.replies import Text, with_more
 from handlers.middlewares import Turn
 from storage import queues
 from storage.engine import run_transaction
@@ -152,9 +152,11 @@ class Worker(PollingLoop):
             row["state_updated_at"] = now
             conv = step.next
             if step.replies:
+                more = services.texts_for(view.language or "").texts.more_choices  # the language after the turn
                 outbox.append({
                     "idempotency_key": f"in:{ev.id}", "zalo_user_id": resident.zalo_user_id,
-                    "replies": [r.to_dict() for r in step.replies], "parts_sent": 0, "priority": Priority.REPLY,
+                    "replies": [with_more(r, more).to_dict() for r in step.replies], "parts_sent": 0,
+                    "priority": Priority.REPLY,
                     "source": "reply", "status": "pending", "attempts": 0, "next_attempt_at": now,
                     "created_at": now,
                 })

@@ -6,7 +6,7 @@ Flows never build Zalo JSON: they return these values, the outbox stores them as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -33,11 +33,16 @@ class Button:
 class Text:
     text: str
     buttons: tuple[Button, ...] = ()
+    # The text of a further message carrying the buttons beyond Zalo's per-message limit, in the resident's
+    # language (the worker fills it in; empty: the renderer's default).
+    more: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": "text", "text": self.text}
         if self.buttons:
             d["buttons"] = [b.to_dict() for b in self.buttons]
+        if self.more:
+            d["more"] = self.more
         return d
 
 
@@ -90,10 +95,15 @@ class RequestInfo:
 Reply = Text | ListReply | Image | RequestInfo
 
 
+def with_more(reply: Reply, more: str) -> Reply:
+    """`reply` with the text for its overflowing buttons, when it has buttons and none yet."""
+    return replace(reply, more=more) if isinstance(reply, Text) and reply.buttons and not reply.more else reply
+
+
 def reply_from_dict(d: dict[str, Any]) -> Reply:
     kind = d["kind"]
     if kind == "text":
-        return Text(d["text"], tuple(Button.from_dict(b) for b in d.get("buttons", ())))
+        return Text(d["text"], tuple(Button.from_dict(b) for b in d.get("buttons", ())), d.get("more", ""))
     if kind == "list":
         return ListReply(tuple(ListItem(**i) for i in d["items"]))
     if kind == "image":

@@ -35,6 +35,7 @@ class Texts(BaseModel):
     attachment: str
     unfollow_bye: str = ""
     back_to_menu: str = "Về menu"
+    more_choices: str = "Lựa chọn khác:"  # a further message carrying the buttons beyond Zalo's limit
 
     def get(self, key: str, **values: str) -> str:
         raw = getattr(self, key, None)

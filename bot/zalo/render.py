@@ -112,7 +112,8 @@ def _render_text(reply: Text, user_id: str, max_text: int, max_buttons: int,
     if groups:
         out[-1]["message"]["attachment"] = _template({"buttons": groups[0]})
         for group in groups[1:]:
-            out.append(_body(user_id, {"text": overflow_text, "attachment": _template({"buttons": group})}))
+            more = {"text": reply.more or overflow_text, "attachment": _template({"buttons": group})}
+            out.append(_body(user_id, more))
     return out
 
 
