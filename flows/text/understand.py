@@ -306,8 +306,8 @@ class Understander:
                 return self._thon[m[2]][1]
         return None
 
-    def _residual(self, s: str) -> tuple[list[str], float]:
-        """Content words left once field names and "thủ tục" are taken out, and their best score."""
+    def _residual(self, s: str) -> list[str]:
+        """The words left once field names and "thủ tục" are taken out."""
         spans = []
         for _, rx in self._fields:
             spans += [m.span() for m in rx.finditer(s)]
@@ -316,10 +316,11 @@ class Understander:
             spans += [m.span() for m in cue.finditer(s)]
         for a, b in spans:
             s = s[:a] + " " * (b - a) + s[b:]
-        rest = s.split()
-        ranked, _, _ = self._rank(rest, joined(rest))
-        content = [w for w in rest if w != BREAK and not self.ranker.ignorable(w)]
-        return content, ranked[0][1] if ranked else 0.0
+        return s.split()
+
+    def _best(self, words: list[str]) -> float:
+        ranked, _, _ = self._rank(words, joined(words))
+        return ranked[0][1] if ranked else 0.0
 
     def language_of(self, text: str) -> str | None:
         """"vi" for a message with Vietnamese accents or mostly Vietnamese syllables, "en" for one with
@@ -405,11 +406,15 @@ class Understander:
                 return simple("wednesday_info")
         field = self._field(s)
         if field or has("procedure_word"):
-            rest, best = self._residual(s)
+            left = self._residual(s)
+            rest = [w for w in left if w != BREAK and not self.ranker.ignorable(w)]
             # An explicit "danh sách / những thủ tục…" wins unless a procedure is clearly named;
-            # without one, only a message that is nothing but a field name counts.
-            if (browse and best < VERY_STRONG) or (field and not rest and best < PLAUSIBLE):
-                return simple("browse", field=field)
+            # without one, only a message that is nothing but a field name counts. Ranking what is left
+            # costs as much as the message: only when it can decide.
+            if browse or (field and not rest):
+                best = self._best(left)
+                if (browse and best < VERY_STRONG) or (field and not rest and best < PLAUSIBLE):
+                    return simple("browse", field=field)
         if has("contact_strong", own) and top < VERY_STRONG:
             return simple("contact")
         if has("capabilities") and top < VERY_STRONG:
