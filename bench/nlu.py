@@ -18,7 +18,6 @@ import argparse
 import io
 import json
 import random
-import re
 import subprocess
 import sys
 import tarfile
@@ -36,6 +35,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 from flows.procedures.catalog import Catalog, build_catalog, load_catalog  # noqa: E402
 from flows.text.lexicon import load_lexicon  # noqa: E402
 from flows.text.normalize import normalize  # noqa: E402
+from flows.text.reading import Reading  # noqa: E402
 from flows.text.talk import CUES, Talk, load_talk  # noqa: E402
 from flows.text.understand import DEFAULT_THON_NAMES, Understander  # noqa: E402
 from flows.tomlfile import FlowFiles  # noqa: E402
@@ -106,21 +106,15 @@ def _baseline(catalog: Catalog) -> Callable[[str], object]:
 
 
 def _with_layer(u: Understander, talk: Talk, slug: str) -> Callable[[str], object]:
-    """The text work of one turn with the conversation layer: understanding the message and each of its
-    clauses (two needs), the aspect, every cue group, the redirects and the closest detail of a topic."""
+    """The text work of one turn with the conversation layer, through the layer's own per-turn reading
+    (flows/text/reading.py): understanding the message, its clauses when it may ask for two things, the
+    aspect, every cue group the layer reads, the switch and redirect cues, and the closest detail of a topic."""
 
     def run(text: str) -> object:
-        u.understand(text)
-        s = talk.words(text)
-        talk.aspect(s)
+        r = Reading(text, u.understand, talk)
         for cue in (*CUES, "out_of_scope"):
-            talk.has(cue, s)
-        talk.starts_switch(text)
-        talk.redirect(s)
-        parts = [p for p in re.split(r"[,;?!]+", text) if len(p.split()) >= 2]
-        for part in parts if len(parts) > 1 else ():
-            u.understand(part)
-        return talk.best_fact([slug, "#general"], text, None)
+            r.has(cue)
+        return r.aspect, r.switch, r.redirect, r.needs, r.best_fact([slug, "#general"], None)
 
     return run
 

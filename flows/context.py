@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flows.text.reading import Reading
 from flows.texts import MenuEntry, Texts
 
 if TYPE_CHECKING:
@@ -34,6 +35,11 @@ class TurnContext:
     # What the conversation remembers across turns (the topic in focus, whether the helpfulness
     # question was asked…); kept in the conversation state by the message handler.
     memory: dict[str, Any] = field(default_factory=dict)
+    readings: dict[str, Reading] = field(default_factory=dict)  # this turn's texts, each analysed once
+
+    def read(self, text: str) -> Reading:
+        """This turn's reading of `text`: the layer and the flow that answers share one analysis of it."""
+        return self.readings.get(text) or Reading(text, self.services.understand, self.services.talk, self.readings)
 
     def use_language(self, language: str) -> None:
         """Answer this turn in `language` (texts and menu from the services' files in it)."""

@@ -26,7 +26,8 @@ from flows.menu import back_button, menu_step
 from flows.procedures.flow import DETAIL_ALONE, DETAIL_WITH_ASPECT, answer_procedure, aspect_step
 from flows.registry import FlowRegistry
 from flows.replies import Button, Text
-from flows.text.dossier_code import find_dossier_code
+from flows.text.reading import Reading
+from flows.text.understand import NEED_INTENTS as NEEDS
 from flows.text.understand import PLAUSIBLE, VERY_STRONG
 
 IDLE = "talk"  # the conversation state while nothing waits for a value: only the memory is kept
@@ -42,11 +43,6 @@ INTENT_FOCUS = {"wednesday_info": "wednesday", "contact": "contact", "dossier_lo
 FOCUS_INTENTS = {"contact": "contact", "wednesday": "wednesday_info"}
 # Needs a resident names with a command-like phrase ("hủy nhận tin"): never taken for a question.
 COMMAND_NEEDS = frozenset({"unsubscribe", "dossier_lookup", "id_card_lookup", "handoff"})
-# Intents that are a need of their own (two needs in one message are two of these, or one and a procedure).
-NEEDS = frozenset({"wednesday_info", "contact", "dossier_lookup", "id_card_lookup", "news", "subscribe",
-                   "unsubscribe", "handoff"})
-_CONNECTORS = re.compile(r"[,;?!]+|\b(?:với lại|voi lai|tiện hỏi luôn|tien hoi luon|tiện thể|tien the|"
-                         r"cho hỏi thêm|cho hoi them|thêm nữa|them nua)\b", re.IGNORECASE)
 _LETTERS_OR_DIGITS = re.compile(r"[^\W_]")
 
 
@@ -86,13 +82,12 @@ def _add_lead(ctx: TurnContext, line: str) -> None:
     ctx.memory.setdefault("lead", []).append(line)
 
 
-def tone_before(ctx: TurnContext, s: str) -> None:
+def tone_before(ctx: TurnContext, r: Reading) -> None:
     """Condolence when someone died, an apology when the resident is upset, once per conversation."""
-    talk = ctx.services.talk
-    if talk.has("grief", s) and not ctx.memory.get("condoled"):
+    if r.has("grief") and not ctx.memory.get("condoled"):
         ctx.memory["condoled"] = True
         _add_lead(ctx, ctx.text("condolence"))
-    if talk.has("upset", s) and not ctx.memory.get("apologised"):
+    if r.has("upset") and not ctx.memory.get("apologised"):
         ctx.memory["apologised"] = True
         _add_lead(ctx, ctx.text("apology"))
 
@@ -120,14 +115,12 @@ def _staff_button(ctx: TurnContext) -> Button:
     return Button(ctx.text("button_meet_staff"), payload=payload("handoff", "start"))
 
 
-def _topic_detail(ctx: TurnContext, topics: list[str], text: str, aspect: str | None, floor: float,
-                  instead: bool = False) -> str | None:
+def _topic_detail(r: Reading, topics: list[str], floor: float, instead: bool = False) -> str | None:
     """The detail of these topics the message asks about. `instead`: the detail would be the whole answer,
     so a request ("hủy nhận tin") is not taken for a question about it."""
-    u = ctx.services.understand(text)
-    if instead and (u.intent in COMMAND_NEEDS or (u.intent in NEEDS and len(text.split()) <= 4)):
+    if instead and (r.intent in COMMAND_NEEDS or (r.intent in NEEDS and len(r.text.split()) <= 4)):
         return None
-    match = ctx.services.talk.best_fact(topics, text, aspect)
+    match = r.best_fact(topics, r.aspect)
     return match.fact.text if match is not None and match.score >= floor else None
 
 
@@ -135,87 +128,60 @@ def _topic_detail(ctx: TurnContext, topics: list[str], text: str, aspect: str | 
 
 async def converse(ctx: TurnContext, flows: FlowRegistry, text: str) -> Answer:
     """Answer a message no waiting step took."""
-    talk = ctx.services.talk
-    s = talk.words(text)
+    r = ctx.read(text)
     if not _LETTERS_OR_DIGITS.search(text):  # emoji only, or a sticker's stand-in
         key = "grief_emoji_reply" if ctx.memory.get("condoled") else "emoji_reply"
         return Answer(Step([Text(ctx.text(key))]))
-    tone_before(ctx, s)
-    u = ctx.services.understand(text)
-    aspect = talk.aspect(s)
-    if talk.has("thanks", s) and len(text.split()) <= 6 and aspect is None and u.intent in ("greeting", "out_of_scope"):
+    tone_before(ctx, r)
+    if (r.has("thanks") and len(text.split()) <= 6 and r.aspect is None
+            and r.intent in ("greeting", "out_of_scope")):
         return Answer(Step([Text(ctx.text("thanks_reply"))]))
-    if talk.has("bot_identity", s):
+    if r.has("bot_identity"):
         return Answer(Step([Text(ctx.text("bot_identity"), (_staff_button(ctx), back_button(ctx)))]))
-    needs = split_needs(ctx, text)
-    if len(needs) > 1:
-        return await _two_needs(ctx, flows, needs)
-    return await _one_need(ctx, flows, text, s, u, aspect)
-
-
-def split_needs(ctx: TurnContext, text: str) -> list[str]:
-    """The parts of a message that each ask for a different thing (two at most)."""
-    parts = [p.strip() for p in _CONNECTORS.split(text) if p and len(p.split()) >= 2]
-    if len(parts) < 2:
-        return []
-    seen: dict[str, str] = {}
-    for part in parts:
-        key = _need_key(ctx, part)
-        if key is not None and key not in seen:
-            seen[key] = part
-    return list(seen.values())[:2] if len(seen) > 1 else []
-
-
-def _need_key(ctx: TurnContext, part: str) -> str | None:
-    if find_dossier_code(part) is not None:
-        return "dossier_lookup"
-    u = ctx.services.understand(part)
-    if u.intent == "procedure" and u.procedures and ctx.services.decide(u) != "none":
-        return "procedure"  # one procedure per message: clauses about the same need are one need
-    return u.intent if u.intent in NEEDS else None
+    if len(r.needs) > 1:
+        return await _two_needs(ctx, flows, r.needs)
+    return await _one_need(ctx, flows, r)
 
 
 async def _two_needs(ctx: TurnContext, flows: FlowRegistry, parts: list[str]) -> Answer:
     """Both answers in order; the one that waits for a value (a lookup, a choice) goes last."""
-    talk = ctx.services.talk
     answers = []
     for part in parts:
         ctx.memory.pop("focus", None)  # each part on its own: not a follow-up of the other
-        s = talk.words(part)
-        u = ctx.services.understand(part)
-        if u.intent == "procedure" and u.procedures and find_dossier_code(part) is None:
+        r = ctx.read(part)
+        u = r.understanding
+        if u.intent == "procedure" and u.procedures and r.dossier_code is None:
             p = ctx.services.catalog.by_slug.get(u.procedures[0][0])  # a side question: its likeliest procedure
             if p is not None:
                 answers.append(Answer(answer_procedure(ctx, p, part)))
                 continue
-        answers.append(await _one_need(ctx, flows, part, s, u, talk.aspect(s)))
+        answers.append(await _one_need(ctx, flows, r))
     waiting = [a for a in answers if a.step.next is not None]
     done = [a for a in answers if a.step.next is None]
     replies = [r for a in [*done, *waiting[:1]] for r in a.step.replies]
     return Answer(Step(replies, waiting[0].step.next if waiting else None))
 
 
-async def _one_need(ctx: TurnContext, flows: FlowRegistry, text: str, s: str, u: Any, aspect: str | None) -> Answer:
+async def _one_need(ctx: TurnContext, flows: FlowRegistry, r: Reading) -> Answer:
     talk = ctx.services.talk
-    lookup = await run_intent(ctx, flows, "dossier_lookup", text) if find_dossier_code(text) else None
+    text, u, decision, aspect = r.text, r.understanding, r.decision, r.aspect
+    lookup = await run_intent(ctx, flows, "dossier_lookup", text) if r.dossier_code else None
     if lookup is not None:  # a dossier code typed anywhere in a message
         ctx.memory["focus"] = {"kind": "dossier"}
         return Answer(lookup)
-    decision = ctx.services.decide(u)
     strong = decision == "card" and u.procedures[0][1] >= VERY_STRONG
-    hours = await run_intent(ctx, flows, "contact", text) if talk.has("office_hours", s) and not strong else None
+    hours = await run_intent(ctx, flows, "contact", text) if r.has("office_hours") and not strong else None
     if hours is not None:
         ctx.memory["focus"] = {"kind": "contact"}
         return Answer(hours)
     focus = ctx.memory.get("focus")
     if focus:
-        step = await follow_up(ctx, flows, text, s, u, decision, aspect, focus)
+        step = await follow_up(ctx, flows, r, focus)
         if step is not None:
             return Answer(step)
-    redirect = talk.redirect(s) if ctx.language == "vi" else None  # the redirects are written in Vietnamese
+    redirect = r.redirect if ctx.language == "vi" else None  # the redirects are written in Vietnamese
     if redirect is not None and strong:  # "sau khi ly hôn, xin giấy xác nhận độc thân": still a procedure
-        rest = ctx.services.understand(talk.without(redirect, s))
-        redirect = None if ctx.services.decide(rest) == "card" else redirect
+        redirect = None if r.of(talk.without(redirect, r.words)).decision == "card" else redirect
     if redirect is not None:
         where = ctx.text("redirect_where")
         return Answer(Step([Text(f"{redirect.answer}\n{where}", (_staff_button(ctx), back_button(ctx)))]))
@@ -223,18 +189,18 @@ async def _one_need(ctx: TurnContext, flows: FlowRegistry, text: str, s: str, u:
         p = ctx.services.catalog.by_slug.get(u.procedures[0][0])
         if p is not None:
             return Answer(answer_procedure(ctx, p, text))
-    if u.intent == "handoff" and not talk.has("handoff_request", s):  # "có ai ở đó không?": not a request
+    if u.intent == "handoff" and not r.has("handoff_request"):  # "có ai ở đó không?": not a request
         return Answer(Step([Text(ctx.text("bot_here"), (_staff_button(ctx), back_button(ctx)))]))
     step = await run_intent(ctx, flows, u.intent, text)
     if step is not None:
         if u.intent in INTENT_FOCUS:
             ctx.memory["focus"] = {"kind": INTENT_FOCUS[u.intent]}
             floor = (DETAIL_WITH_ASPECT if aspect else DETAIL_ALONE) * BESIDE
-            detail = _topic_detail(ctx, [f"#{INTENT_FOCUS[u.intent]}"], text, aspect, floor)
+            detail = _topic_detail(r, [f"#{INTENT_FOCUS[u.intent]}"], floor)
             if detail:
                 _add_lead(ctx, detail)
         return Answer(step, understood=u.intent != "procedure" or decision != "none")
-    if talk.has("out_of_scope", s):
+    if r.has("out_of_scope"):
         await ctx.services.record_unanswered(text)
         lines = [ctx.text("out_of_scope"), ctx.text("out_of_scope_where")]
         return Answer(Step([Text("\n".join(lines), (_staff_button(ctx), back_button(ctx)))]))
@@ -250,23 +216,22 @@ async def _one_need(ctx: TurnContext, flows: FlowRegistry, text: str, s: str, u:
     return Answer(menu_step(ctx, lead=ctx.text("fallback")), understood=False)
 
 
-async def follow_up(ctx: TurnContext, flows: FlowRegistry, text: str, s: str, u: Any, decision: str,
-                    aspect: str | None, focus: dict[str, Any]) -> Step | None:
+async def follow_up(ctx: TurnContext, flows: FlowRegistry, r: Reading, focus: dict[str, Any]) -> Step | None:
     """An answer from the topic in focus, or None when the message is about something else."""
     talk = ctx.services.talk
     catalog = ctx.services.catalog
-    switch = talk.starts_switch(text)
+    text, u, decision, aspect, switch = r.text, r.understanding, r.decision, r.aspect, r.switch
     top = u.procedures[0][0] if decision == "card" and u.procedures else None
-    if talk.has("refer_back", s):  # "giấy đó": still the topic in focus, whatever else it names
+    if r.has("refer_back"):  # "giấy đó": still the topic in focus, whatever else it names
         top = None
     if focus.get("kind") == "procedure":
         p = catalog.by_slug.get(focus.get("slug", ""))
         if p is None:
             return None
         if top is not None and top != p.slug and not switch:
-            rest = ctx.services.understand(talk.without_aspects(s))  # "làm trên VNeID được không" names none
             still = any(slug == p.slug and score >= PLAUSIBLE for slug, score in u.procedures[:3])
-            if ctx.services.decide(rest) != "card" or still:  # …or names the one in focus as well
+            # "làm trên VNeID được không" names none once its aspect words are left out…
+            if still or r.of(talk.without_aspects(r.words)).decision != "card":  # …or names the one in focus
                 top = None
         if top is not None and top != p.slug:
             other = catalog.by_slug.get(top)
@@ -278,7 +243,7 @@ async def follow_up(ctx: TurnContext, flows: FlowRegistry, text: str, s: str, u:
         asked = aspect or (focus.get("aspect") if switch else None) or None
         if asked is not None:
             return aspect_step(ctx, p, asked, text, named=False)
-        match = talk.best_fact([p.slug, "#general"], text, None)
+        match = r.best_fact([p.slug, "#general"], None)
         if match is not None and match.score >= DETAIL_ALONE:
             return aspect_step(ctx, p, None, text, named=False)
         if decision == "suggest" and p.slug in [slug for slug, _ in u.procedures[:3]]:
@@ -289,13 +254,13 @@ async def follow_up(ctx: TurnContext, flows: FlowRegistry, text: str, s: str, u:
         return None
     kind = str(focus.get("kind"))
     topics = [f"#{kind}"] + ([focus["slug"]] if focus.get("slug") else [])
-    if top is not None or find_dossier_code(text) is not None:
+    if top is not None or r.dossier_code is not None:
         return None
-    if kind == "news" and talk.has("news_more", s) and u.intent not in COMMAND_NEEDS:  # "còn tin về … thì sao"
+    if kind == "news" and r.has("news_more") and u.intent not in COMMAND_NEEDS:  # "còn tin về … thì sao"
         return await run_intent(ctx, flows, "news", text)
     if aspect == "time" and focus.get("due"):
         return Step([Text(ctx.text("dossier_due_again", due=str(focus["due"])), (back_button(ctx),))])
-    detail = _topic_detail(ctx, topics, text, aspect, DETAIL_WITH_ASPECT if aspect else DETAIL_ALONE, instead=True)
+    detail = _topic_detail(r, topics, DETAIL_WITH_ASPECT if aspect else DETAIL_ALONE, instead=True)
     if detail is not None:
         return Step([Text(detail, (back_button(ctx),))])
     if aspect is not None and kind in FOCUS_INTENTS and u.intent not in NEEDS:
@@ -314,16 +279,14 @@ async def in_step(ctx: TurnContext, conv: Conversation, msg: Incoming, flows: Fl
     if waiting is None:
         step = None if flow is None else await flow.handle(ctx, conv, msg)
         return step if step is not None else (await converse(ctx, flows, text)).step
-    talk = ctx.services.talk
-    s = talk.words(text)
+    r = ctx.read(text)
     prompt = ctx.text(waiting.prompt)
-    if talk.has("wait", s) and not re.search(r"\d", text):
+    if r.has("wait") and not re.search(r"\d", text):
         return await _reask(ctx, flows, conv, waiting, ctx.text("wait_ok"))
     step = None if flow is None else await flow.handle(ctx, conv, msg)
-    aspect = talk.aspect(s)
     if step is not None:
         repeated = step.next is not None and (step.next.flow, step.next.state) == (conv.flow, conv.state)
-        detail = _topic_detail(ctx, [waiting.topic], text, aspect, DETAIL_ALONE, instead=repeated)
+        detail = _topic_detail(r, [waiting.topic], DETAIL_ALONE, instead=repeated)
         if detail is not None and repeated:  # a question about the step, not a value
             return await _reask(ctx, flows, conv, waiting, detail)
         if detail is not None:  # a value and a question: both answered
@@ -331,12 +294,12 @@ async def in_step(ctx: TurnContext, conv: Conversation, msg: Incoming, flows: Fl
         if step.next is conv:  # the step's own "not readable, again please"
             return _missed(ctx, conv, step)
         return step
-    detail = _topic_detail(ctx, [waiting.topic], text, aspect, DETAIL_ALONE, instead=True)
+    detail = _topic_detail(r, [waiting.topic], DETAIL_ALONE, instead=True)
     if detail is not None:
         return await _reask(ctx, flows, conv, waiting, detail)
     answer = await converse(ctx, flows, text)
     if answer.understood:
-        request = ctx.services.understand(text).intent in COMMAND_NEEDS
+        request = r.intent in COMMAND_NEEDS
         if answer.step.next is not None or request:  # another step, or a request: it replaces this one
             return answer.step
         resume = Text(ctx.text("step_resume", prompt=prompt), (back_button(ctx),))
@@ -381,7 +344,7 @@ def handoff_notice(ctx: TurnContext, conv: Conversation | None, text: str, until
     recall(ctx, conv)
     if not text or ctx.memory.get("handoff_told") == until or parse_payload(text) is not None:
         return None
-    if ctx.services.understand(text).intent in ("out_of_scope", "greeting"):
+    if ctx.read(text).intent in ("out_of_scope", "greeting"):
         return None
     ctx.memory["handoff_told"] = until
     return remember(ctx, Step([Text(ctx.text("handoff_waiting"), (back_button(ctx),))], conv))

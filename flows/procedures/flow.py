@@ -224,9 +224,8 @@ def aspect_step(ctx: TurnContext, p: Procedure, aspect: str | None, question: st
     """One aspect of a procedure, briefly, with the detail closest to the question and a button to the
     full card. With no aspect, the closest detail alone (the caller checked there is one). `named`: the
     question names the procedure, so its name's words say nothing about which detail is asked."""
-    talk = ctx.services.talk
     ignore = names(p) if named else ""
-    match = talk.best_fact([p.slug, "#general"], question, aspect, ignore=ignore) if question else None
+    match = ctx.read(question).best_fact([p.slug, "#general"], aspect, ignore=ignore) if question else None
     lines = procedure_tone(ctx, p, lead)
     if aspect is not None:
         lines.append(ctx.text("aspect_answer", name=view(ctx, p).short, label=ctx.text(f"aspect_{aspect}"),
@@ -250,16 +249,15 @@ def aspect_step(ctx: TurnContext, p: Procedure, aspect: str | None, question: st
 def answer_procedure(ctx: TurnContext, p: Procedure, question: str, aspect: str | None = None) -> Step:
     """The answer to a question about a procedure: the aspect it asks about when it names one (the fee,
     the place…), the detail it asks about when one matches closely, else the short card."""
-    talk = ctx.services.talk
     lead = ctx.memory.pop("lead", None)
     if ctx.language != "vi":  # visitors get the whole card in their language (the layer's texts are Vietnamese-first)
         focus_on(ctx, p)
         return full_card_step(ctx, p, feedback=True)
     if question:
-        aspect = aspect or talk.aspect(talk.words(question))
+        aspect = aspect or ctx.read(question).aspect
     if aspect is not None:
         return aspect_step(ctx, p, aspect, question, lead)
-    match = talk.best_fact([p.slug], question, None, ignore=names(p)) if question else None
+    match = ctx.read(question).best_fact([p.slug], None, ignore=names(p)) if question else None
     if match is not None and match.score >= DETAIL_ALONE * 1.5:
         return aspect_step(ctx, p, None, question, lead)
     return card_step(ctx, p, lead)
@@ -301,16 +299,15 @@ async def _papers(ctx: TurnContext, slug: str) -> Step:
 
 async def _ask(ctx: TurnContext, text: str) -> Step:
     """Free text that looked like a procedure question."""
-    understanding = ctx.services.understand(text)
-    ranked = list(understanding.procedures) if understanding is not None else []
-    decision = ctx.services.decide(understanding) if understanding is not None else "none"
+    reading = ctx.read(text)
+    ranked = list(reading.understanding.procedures)
+    decision = reading.decision
     if decision == "card" and ranked:
         p = _procedure(ctx, ranked[0][0])
         if p is not None:
             return answer_procedure(ctx, p, text)
     candidates = [p for slug, _ in ranked[:3] if (p := _procedure(ctx, slug)) is not None]
-    talk = ctx.services.talk
-    aspect = talk.aspect(talk.words(text))
+    aspect = reading.aspect
     if decision == "suggest" and len(candidates) > 1 and aspect is not None and ranked[0][1] >= CARD_SCORE:
         # A close call between procedures, but the question is clear ("… được chưa?", "… bao nhiêu?"):
         # answer it for the likeliest one, and offer the others.

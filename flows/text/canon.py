@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from flows.text.lexicon import Lexicon
-from flows.text.normalize import DEFAULT_KEEP, Token, could_be, fold_word, marked, tokens
+from flows.text.normalize import DEFAULT_KEEP, Token, accent_valid, could_be, fold_word, marked, tokens
 
 BREAK = "|"
 _CLAUSES = re.compile(r"[.,;:!?\n()\[\]\"…]+(?!\d)")
@@ -163,6 +163,17 @@ def joined(words: Iterable[str]) -> str:
 # Where a message's words typed with accents start in `joined(words)` (in increasing order), and the
 # accented form typed.
 Typed = Mapping[int, str]
+
+
+def typed_positions(words: Sequence[str], accents: Sequence[str | None]) -> dict[int, str]:
+    """Where each word typed with (possible) accents starts in `joined(words)`, and how it was typed."""
+    out: dict[int, str] = {}
+    pos = 1
+    for w, acc in zip(words, accents, strict=True):
+        if acc is not None and marked(acc) and accent_valid(acc):
+            out[pos] = acc
+        pos += len(w) + 1
+    return out
 
 
 class Matcher:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows.problems import Problems, problem_lines
-from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, joined
+from flows.text.canon import BREAK, Canonicalizer, PatternCompiler, Typed, joined
 from flows.tomlfile import FlowFiles
 
 Aspect = Literal["papers", "fee", "time", "place", "online", "conditions", "wednesday", "other"]
@@ -128,9 +128,12 @@ class Talk:
         """The message as the joined canonical words that cues are searched in."""
         return joined(self.canon.canon(text))
 
-    def has(self, cue: str, s: str) -> bool:
+    def has(self, cue: str, s: str, typed: Typed | None = None) -> bool:
         rx = self._cues.get(cue)
-        return rx is not None and rx.search(s) is not None
+        return rx is not None and rx.search(s, typed) is not None
+
+    def knows(self, cue: str) -> bool:
+        return cue in self._cues
 
     def aspect(self, s: str) -> str | None:
         """The aspect asked about: the one whose cue starts latest (questions end with what they ask:
@@ -146,12 +149,12 @@ class Talk:
                     best = key
         return best[3] if best else None
 
-    def starts_switch(self, text: str) -> bool:
+    def starts_switch(self, text: str, s: str | None = None) -> bool:
         """"Còn kết hôn thì sao?": the same question about another procedure. The opening word is
         compared with its accents ("còn", not "con": "con tôi 7 tuổi" is about a child)."""
         opening = text.strip().lower()
         starts = any(opening == w or opening.startswith(w + " ") for w in self._switch_start)
-        return starts or self.has("switch", self.words(text))
+        return starts or self.has("switch", self.words(text) if s is None else s)
 
     def aspects(self, s: str) -> list[str]:
         return [a for a, rx in self._aspects if rx.search(s)]
@@ -189,10 +192,14 @@ class Talk:
         """How much a shared word (or pair of words) says: rarer ones more, pairs twice."""
         return self._idf.get(term, self._default_idf) * (2.0 if " " in term else 1.0)
 
-    def best_fact(self, topics: list[str], text: str, aspect: str | None, ignore: str = "") -> Match | None:
+    def best_fact(self, topics: list[str], text: str, aspect: str | None, ignore: str = "",
+                  words: list[str] | None = None) -> Match | None:
         """The detail of these topics that best answers the question, or None when none shares a word.
-        Words of `ignore` (the procedure's own name) do not count: every detail of it may repeat them."""
-        asked = self.terms(self.canon.canon(text)) - self.terms(self.canon.canon(ignore))
+        Words of `ignore` (the procedure's own name) do not count: every detail of it may repeat them.
+        `words`: the text's canonical words, when the caller has them already."""
+        asked = self.terms(self.canon.canon(text) if words is None else words)
+        if ignore:
+            asked -= self.terms(self.canon.canon(ignore))
         best: Match | None = None
         for rank, topic in enumerate(topics):
             for fact, terms in self.facts.get(topic, ()):

@@ -7,19 +7,20 @@ to show a procedure card, ask "Có phải bạn muốn hỏi…" with the top th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from flows.procedures.catalog import Catalog, load_catalog
-from flows.text.canon import BREAK, Canonicalizer, Matcher, PatternCompiler, Typed, joined
+from flows.text.canon import BREAK, Canonicalizer, Matcher, PatternCompiler, Typed, Word, joined, typed_positions
 from flows.text.lexicon import Lexicon, load_lexicon
-from flows.text.normalize import accent_valid, is_syllable, marked, tokens
+from flows.text.normalize import is_syllable, marked, tokens
 from flows.text.numbers import read_age
 from flows.text.rank import Ranker
 
@@ -27,6 +28,14 @@ INTENTS = (
     "procedure", "browse", "wednesday_info", "dossier_lookup", "id_card_lookup", "news", "subscribe",
     "unsubscribe", "handoff", "contact", "greeting", "out_of_scope",
 )
+# Intents that are a need of their own, beside or instead of a procedure question.
+NEED_INTENTS = frozenset({"wednesday_info", "contact", "dossier_lookup", "id_card_lookup", "news", "subscribe",
+                          "unsubscribe", "handoff"})
+# Cue groups that alone bring a message (or one clause of it) to one of those intents, and pairs that do
+# together (the rules below); a topic word alone ("bảo hiểm") is only a guess at news, not a named need.
+_NEED_CUES = ("unsubscribe", "handoff", "id_card", "dossier_check", "status_strong", "subscribe", "subscribe_weak",
+              "wednesday", "contact_strong", "news")
+_NEED_CUE_PAIRS = (("dossier", "status"), ("contact_subject", "contact_ask"))
 
 # Procedure score thresholds (scores are 0..1, see Ranker.scale).
 PLAUSIBLE = 0.40  # below this nothing is worth suggesting
@@ -54,6 +63,12 @@ class Understanding:
     thon: str | None = None
     topic: str | None = None
     named: bool = False  # the message contains the top procedure's name or informal name whole
+    # Some words of the message name a need other than a procedure (a lookup, news, contact…), whatever
+    # intent won: only then may its clauses ask for different things.
+    names_need: bool = False
+    # The message's canonical words (clause breaks included) with their accents as typed, for whoever reads
+    # it further.
+    words: tuple[Word, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
 
 def decide(u: Understanding) -> Literal["card", "suggest", "none"]:
@@ -69,6 +84,14 @@ def decide(u: Understanding) -> Literal["card", "suggest", "none"]:
     if top >= CARD and ratio <= CARD_RATIO:
         return "card"
     return "suggest" if top >= PLAUSIBLE else "none"
+
+
+def names_need(has: Callable[[str], bool], words: Sequence[str]) -> bool:
+    """Whether a message's cue groups (`has`) and canonical words could bring it to one of NEED_INTENTS
+    by the rules of `Understander.understand`: what any clause of a message that names none can be
+    is a procedure question at most."""
+    return (any(has(c) for c in _NEED_CUES) or any(has(a) and has(b) for a, b in _NEED_CUE_PAIRS)
+            or (has("wednesday_model") and "hen" in words))
 
 
 def find_dossier_code(text: str) -> str | None:
@@ -154,17 +177,6 @@ class Understander:
     def _has(self, name: str, s: str, typed: Typed | None = None) -> bool:
         rx = self._cues.get(name)
         return rx is not None and rx.search(s, typed) is not None
-
-    @staticmethod
-    def _typed(words: list[str], accents: list[str | None]) -> dict[int, str]:
-        """Where each word typed with (possible) accents starts in `joined(words)`, and how it was typed."""
-        out: dict[int, str] = {}
-        pos = 1
-        for w, acc in zip(words, accents, strict=True):
-            if acc is not None and marked(acc) and accent_valid(acc):
-                out[pos] = acc
-            pos += len(w) + 1
-        return out
 
     @staticmethod
     def _layout(words: list[str]) -> tuple[list[int], list[int]]:
@@ -267,7 +279,7 @@ class Understander:
         the message contains whole (once misspellings are repaired), if any."""
         starts, clause_of = self._layout(words)
         weights = self._clause_weights(words, s, starts, clause_of)
-        typed = self._typed(words, accents) if accents is not None else None
+        typed = typed_positions(words, accents) if accents is not None else None
         kept, extra, spans = self._expand(words, s, weights, typed)
         query_words = [words[i] for i in kept]
         fixed: dict[int, str] = {}
@@ -358,16 +370,25 @@ class Understander:
         words = [w for w, _ in typed_words]
         s = joined(words)
         thon = self._find_thon(words, s) if self._thon else None
-        typed = self._typed(words, [a for _, a in typed_words])
+        typed = typed_positions(words, [a for _, a in typed_words])
+
+        seen: dict[str, bool] = {}  # cue groups already searched in the whole message
 
         def has(name: str, text: str = s) -> bool:
-            return self._has(name, text, typed)
+            if text is not s:
+                return self._has(name, text, typed)
+            if name not in seen:
+                seen[name] = self._has(name, s, typed)
+            return seen[name]
+
+        def need(intent: str) -> bool:
+            return intent in NEED_INTENTS or names_need(has, words)
 
         # Rule-based intents get a fixed confidence: 0.9 for an explicit cue, lower for guesses.
         def simple(intent: str, confidence: float = 0.9, *, field: str | None = None,
                    topic: str | None = None) -> Understanding:
             return Understanding(intent=intent, confidence=confidence, dossier_code=code, thon=thon, field=field,
-                                 topic=topic)
+                                 topic=topic, names_need=need(intent), words=tuple(typed_words))
 
         if has("unsubscribe"):
             return simple("unsubscribe", topic=self._topic(s))
@@ -431,7 +452,7 @@ class Understander:
         if top >= PLAUSIBLE:
             return Understanding(
                 intent="procedure", procedures=tuple(ranked), confidence=top, dossier_code=code, thon=thon,
-                named=named == ranked[0][0],
+                named=named == ranked[0][0], names_need=need("procedure"), words=tuple(typed_words),
             )
         if has("greeting"):
             return simple("greeting")
