@@ -127,3 +127,14 @@ async def test_news_questions_list_the_articles_that_share_their_words(bot: BotH
     assert [e["title"] for e in found[0].elements] == ["Tuyển sinh lớp 1 năm học mới"]
     more = await chat.say("còn tin về lịch thu gom rác thì sao")  # a follow-up while news is in focus
     assert [e["title"] for e in more[0].elements] == ["Lịch thu gom rác mới ở các thôn"]
+
+
+async def test_a_dialect_word_and_a_time_limit_are_read_in_follow_ups(bot: BotHarness) -> None:
+    chat = bot.resident("u1")
+    await chat.say("muốn đổi tên cho con gái")
+    [consent] = await chat.say("con bé có phải ưng không")  # "ưng": agree, in the central dialect
+    assert consent.text.startswith("Sửa, đổi") and "đồng ý của" in consent.text
+    other = bot.resident("u2")
+    await other.say("tôi muốn khiếu nại quyết định xử phạt của phường")
+    [late] = await other.say("chuyện từ tháng trước rồi, chừ còn nộp đơn được không")  # still in time?
+    assert late.text.startswith("Khiếu nại lần đầu — Thời gian") and "90 ngày" in late.text

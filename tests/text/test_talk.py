@@ -27,6 +27,8 @@ def talk() -> Talk:
     ("bao lâu thì có", "time"),
     ("mấy bựa thì xong", "time"),  # dialect
     ("khi nào có", "time"),
+    ("từ tháng trước rồi, giờ còn nộp được không", "time"),  # still in time: the time limit
+    ("chừ còn kịp không", "time"),
     ("nộp ở mô", "place"),  # dialect: "mô" = "đâu"
     ("ai giải quyết", "place"),
     ("làm trên mạng được không", "online"),  # "được không" ends it, yet it asks about doing it online
