@@ -55,7 +55,9 @@ Command = Callable[[TurnContext, str], Awaitable[Step]]
 class Waiting:
     """What a state that waits for a value tells the conversation layer, for repair: the text key of its
     short "what to type" prompt, the details topic its questions are answered from, the command that
-    asks again with the step's own buttons, and extra buttons (text key, payload) for a re-ask."""
+    asks again with the step's own buttons, and extra buttons (text key, payload) for a re-ask. A state
+    that cannot read the value returns its own conversation object as the next one (`Step(…, conv)`):
+    the layer counts that as a miss."""
 
     prompt: str
     topic: str

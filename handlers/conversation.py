@@ -145,7 +145,7 @@ async def converse(ctx: TurnContext, flows: FlowRegistry, text: str) -> Answer:
 
 async def _two_needs(ctx: TurnContext, flows: FlowRegistry, parts: list[str]) -> Answer:
     """Both answers in order; the one that waits for a value (a lookup, a choice) goes last."""
-    answers = []
+    answers: list[tuple[Reading, Step]] = []
     for part in parts:
         ctx.memory.pop("focus", None)  # each part on its own: not a follow-up of the other
         r = ctx.read(part)
@@ -153,13 +153,27 @@ async def _two_needs(ctx: TurnContext, flows: FlowRegistry, parts: list[str]) ->
         if u.intent == "procedure" and u.procedures and r.dossier_code is None:
             p = ctx.services.catalog.by_slug.get(u.procedures[0][0])  # a side question: its likeliest procedure
             if p is not None:
-                answers.append(Answer(answer_procedure(ctx, p, part)))
+                answers.append((r, answer_procedure(ctx, p, part)))
                 continue
-        answers.append(await _one_need(ctx, flows, r))
-    waiting = [a for a in answers if a.step.next is not None]
-    done = [a for a in answers if a.step.next is None]
-    replies = [r for a in [*done, *waiting[:1]] for r in a.step.replies]
-    return Answer(Step(replies, waiting[0].step.next if waiting else None))
+        answers.append((r, (await _one_need(ctx, flows, r)).step))
+    waiting = [(r, step) for r, step in answers if step.next is not None]
+    done = [step for _, step in answers if step.next is None]
+    replies = [reply for step in [*done, *(step for _, step in waiting[:1])] for reply in step.replies]
+    if len(waiting) > 1:  # one step waits at a time: the other is offered as a button
+        replies.append(_also_asked(ctx, flows, waiting[1][0]))
+    return Answer(Step(replies, waiting[0][1].next if waiting else None))
+
+
+def _also_asked(ctx: TurnContext, flows: FlowRegistry, r: Reading) -> Text:
+    """"Bạn cũng hỏi về …" with a button that starts that need, passing on what it was asked with (a code,
+    a thôn) — but never a personal number: a button's payload is sent and kept like a reply."""
+    command = flows.intent_command(r.need or "") or ""
+    topic = next((e.title for e in ctx.menu if e.payload == command), None) or r.text[:60]
+    said = r.dossier_code or ("" if re.search(r"\d", r.text) else r.text[:200])
+    parsed = parse_payload(command)
+    action = f"{command}:{said}" if said and parsed is not None and not parsed[2] else command
+    button = Button(ctx.text("also_asked_button", topic=topic), payload=action)
+    return Text(ctx.text("also_asked", topic=topic), (button,))
 
 
 async def _one_need(ctx: TurnContext, flows: FlowRegistry, r: Reading) -> Answer:

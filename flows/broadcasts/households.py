@@ -224,28 +224,30 @@ def _meant_elsewhere(ctx: TurnContext, text: str) -> bool:
 T = TypeVar("T")
 
 
-async def _typed_answer(ctx: TurnContext, msg: Incoming, read: Callable[[TurnContext, str], T | None],
-                        save: Callable[[T], Awaitable[Step]], ask_again: Callable[[], Step]) -> Step | None:
-    """A typed answer to the question asked: saved when it reads; when it does not, asked again, unless the
-    message was meant for something else (then the rest of the bot answers it)."""
+async def _typed_answer(ctx: TurnContext, conv: Conversation, msg: Incoming,
+                        read: Callable[[TurnContext, str], T | None], save: Callable[[T], Awaitable[Step]],
+                        ask_again: Callable[[], Step]) -> Step | None:
+    """A typed answer to the question asked: saved when it reads; when it does not, asked again in the same
+    conversation (which the layer counts as a miss, see Waiting), unless the message was meant for something
+    else (then the rest of the bot answers it)."""
     if msg.kind != "text":
         return None
     value = read(ctx, msg.text)
     if value is not None:
         return await save(value)
-    return None if _meant_elsewhere(ctx, msg.text) else ask_again()
+    return None if _meant_elsewhere(ctx, msg.text) else Step(ask_again().replies, conv)
 
 
 def states_for(flow: str) -> dict[str, Any]:
     async def thon(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
         return await _typed_answer(
-            ctx, msg, match_thon,
+            ctx, conv, msg, match_thon,
             lambda slug: _set_thon(ctx, flow, slug, lead=ctx.text("thon_saved", thon=thon_name(ctx, slug))),
             lambda: _ask_thon(ctx, flow, lead=ctx.text("onboard_thon_unknown", text=msg.text.strip()[:50])))
 
     async def topics(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:
         return await _typed_answer(
-            ctx, msg, parse_topics, lambda chosen: _set_topics(ctx, flow, chosen),
+            ctx, conv, msg, parse_topics, lambda chosen: _set_topics(ctx, flow, chosen),
             lambda: _ask_topics(ctx, flow, lead=ctx.text("onboard_topics_unknown", count=str(len(_topics(ctx))))))
 
     async def consent(ctx: TurnContext, conv: Conversation, msg: Incoming) -> Step | None:

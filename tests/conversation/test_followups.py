@@ -59,6 +59,17 @@ async def test_two_needs_in_one_message_are_both_answered(db_url: str) -> None:
         assert "đã tiếp nhận" in texts(await chat.say(PHONE[-4:])).lower()
 
 
+async def test_of_two_needs_that_wait_for_a_value_the_second_is_offered_as_a_button(db_url: str) -> None:
+    async with lookup_bot(db_url) as bot:
+        await push_ok(bot, "/api/v1/dossiers", [dossier(status="received", due_on="2025-03-20")])
+        chat = bot.resident("u1")
+        *first, offer = await chat.say(f"căn cước của tôi xong chưa, với lại hồ sơ {CODE} tới đâu rồi")
+        assert "Đồng ý" in [t for m in first for t in m.button_titles()]  # the căn cước consent waits
+        assert offer.text == "Bạn cũng hỏi về Tra cứu hồ sơ:" and offer.button_titles() == ["Xem: Tra cứu hồ sơ"]
+        assert "4 số cuối" in texts(await chat.click("Xem: Tra cứu hồ sơ"))  # the code given is used
+        assert "đã tiếp nhận" in texts(await chat.say(PHONE[-4:])).lower()
+
+
 async def test_a_thon_named_in_a_subscription_request_is_used(db_url: str) -> None:
     async with BotHarness.start(db_url) as bot:
         replies = await bot.resident("u1").say("cho tui đăng ký nhận tin thôn Một")

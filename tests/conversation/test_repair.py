@@ -103,6 +103,23 @@ async def test_onboarding_steps_answer_questions_and_ask_again(db_url: str) -> N
         assert "chưa đọc được" in consent.text and len(consent.buttons) == 2  # share or not: the step's buttons
 
 
+async def test_onboarding_gives_up_after_two_misses_like_every_step(db_url: str) -> None:
+    async with BotHarness.start(db_url, clock=Clock(), **sections()) as bot:
+        chat = bot.resident("u1")
+        await chat.follow()
+        [missed] = await chat.say("ừm để xem nào cái gì")
+        assert "chưa nhận ra thôn" in missed.text
+        [given_up] = await chat.say("lung tung quá")
+        assert "Gặp cán bộ" in given_up.button_titles() and "Về menu" in given_up.button_titles()
+        assert "chưa nhận ra thôn" not in texts(await chat.say("lung tung quá")), "the step was let go"
+        await chat.say("đăng ký nhận tin")  # asked for again: the steps start afresh
+        await chat.click("Võng Nhi")
+        [topics_missed] = await chat.say("hả gì cơ")
+        assert "từ 1 đến" in topics_missed.text
+        [given_up] = await chat.say("không biết nữa")
+        assert "Gặp cán bộ" in given_up.button_titles()
+
+
 async def test_every_prompt_has_a_way_out(db_url: str) -> None:
     async with lookup_bot(db_url) as bot:
         chat = bot.resident("u1")
