@@ -217,8 +217,8 @@ def _meant_elsewhere(ctx: TurnContext, text: str) -> bool:
     anywhere else (this conversation then ends), not met with the question again for 30 minutes."""
     if find_dossier_code(text) is not None:
         return True
-    understanding = ctx.services.understand(text)
-    return understanding.intent in ELSEWHERE_INTENTS or ctx.services.decide(understanding) == "card"
+    reading = ctx.read(text)  # the layer reads the same text this turn: one analysis
+    return reading.intent in ELSEWHERE_INTENTS or reading.decision == "card"
 
 
 T = TypeVar("T")

@@ -111,7 +111,7 @@ async def _find(ctx: TurnContext, question: str) -> Step:
         buttons = (Button(ctx.text("news_latest_button"), payload=payload("news", "latest")),
                    Button(ctx.text("news_by_category"), payload=payload("news", "topics")), back_button(ctx))
         return Step([ListReply(items), Text(ctx.text("news_found"), buttons)])
-    topic = getattr(ctx.services.understand(question), "topic", None)
+    topic = ctx.read(question).understanding.topic
     return await _page(ctx, 0, topic if topic and _category_name(ctx, topic) else None)
 
 
