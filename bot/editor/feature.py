@@ -3,7 +3,13 @@ and try them, publish and roll back (the running service follows the database: b
 
 from __future__ import annotations
 
-from bot.editor import cli, pages
+from dataclasses import replace
+
+from bot.console.pages import ConsolePages
+from bot.editor import cli, lexicon_pages, menu_pages, pages, procedure_pages
 from bot.feature import Feature
 
-EDITOR = Feature("editor", commands=tuple(cli.COMMANDS), console=pages.PAGES, add_routes=pages.add_trial)
+# joined() keeps no templates folder: every module's templates are in pages.py's folder.
+CONSOLE = replace(ConsolePages.joined(pages.PAGES, menu_pages.PAGES, procedure_pages.PAGES, lexicon_pages.PAGES),
+                  templates=pages.PAGES.templates)
+EDITOR = Feature("editor", commands=tuple(cli.COMMANDS), console=CONSOLE, add_routes=pages.add_trial)
