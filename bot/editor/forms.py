@@ -20,6 +20,12 @@ from flows.text.canon import BREAK
 from flows.tomlfile import FlowFiles
 
 TOP = 3  # procedures shown per reading: the "Có phải bạn muốn hỏi…" list shows as many
+INTENT_NAMES = {
+    "procedure": "hỏi thủ tục", "browse": "xem danh sách thủ tục", "contact": "hỏi giờ làm việc, liên hệ",
+    "dossier_lookup": "tra cứu hồ sơ", "id_card_lookup": "tra cứu căn cước", "greeting": "chào hỏi",
+    "handoff": "gặp cán bộ", "news": "tin tức", "subscribe": "nhận thông báo", "unsubscribe": "thôi nhận thông báo",
+    "wednesday_info": "ngày thứ Tư không hẹn", "out_of_scope": "ngoài phạm vi, bot không hiểu",
+}
 
 
 def problems_under(problems: Iterable[str], prefix: str) -> dict[str, list[str]]:
@@ -70,7 +76,7 @@ class Reading:
     """How one configuration reads a sentence: its normalised words, the intent, the top procedures."""
 
     words: str
-    intent: str
+    intent: str  # as the admin reads it: "hỏi thủ tục (procedure)"
     top: list[tuple[str, str, float]]  # (slug, short name, score)
     problem: str = ""  # the configuration does not load: why
 
@@ -85,7 +91,7 @@ def read(config: AppConfig, files: FlowFiles, text: str) -> Reading:
     u = understander.understand(text)
     by_slug = services.catalog.by_slug
     top = [(slug, by_slug[slug].short_name if slug in by_slug else slug, score) for slug, score in u.procedures[:TOP]]
-    return Reading(words, u.intent, top)
+    return Reading(words, f"{INTENT_NAMES.get(u.intent, u.intent)} ({u.intent})", top)
 
 
 def compare(request: web.Request, ws: drafts.Workspace, text: str) -> tuple[Reading, Reading] | None:

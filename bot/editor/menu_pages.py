@@ -70,8 +70,11 @@ async def page(request: web.Request, *, status: int = 200, entries: list[Entry] 
         rows.append({"title": title, "payload": payload,
                      "title_problems": mine.get(f"{i}.title", []) + mine.get(f"{i}", []),
                      "payload_problems": mine.get(f"{i}.payload", [])})
+    # What each command does, in words: the title the running menu gives it.
+    named = dict((p, t) for t, p in menu_of(forms.parsed(ws.active, kind)))
     return await render(request, "flow_menu.html", status=status, title="Menu", language=language,
-                        languages=LANGUAGE_NAMES, rows=rows, actions=actions(ws), whole=whole, error=error or [],
+                        languages=LANGUAGE_NAMES, rows=rows, actions=actions(ws), named=named, whole=whole,
+                        error=error or [],
                         drafted=kind in ws.draft_contents, kind=kind, saved=request.query.get("saved") == "1")
 
 

@@ -34,33 +34,53 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()
 
 
-FIELDS = (
-    FormField("name", "Tên thủ tục đầy đủ", "text", required=True),
-    FormField("short_name", "Tên ngắn (trên nút và thẻ)", "text", required=True),
-    FormField("code", "Mã thủ tục", "text", hint="Mã trên Cổng dịch vụ công, nếu có."),
-    FormField("papers", "Giấy tờ cần mang", "lines", hint="Mỗi dòng một loại giấy."),
-    FormField("sets", "Số bộ hồ sơ", "int"),
-    FormField("time_text", "Thời hạn (câu bot trả lời)", "area", required=True),
-    FormField("working_days", "Số ngày làm việc", "int", hint="0 = trong ngày; để trống khi chưa có con số chắc chắn."),
-    FormField("fee_text", "Lệ phí (câu bot trả lời)", "area", required=True),
-    FormField("fee_amount", "Mức lệ phí (đồng)", "int",
-              hint="0 = miễn phí; để trống khi không có một mức cố định. Viết 8000 hay 8.000 đều được."),
-    FormField("fee_basis", "Căn cứ thu phí", "text"),
-    FormField("where", "Nơi nộp", "area", required=True),
-    FormField("handled_by", "Cơ quan giải quyết", "select", options=tuple(HANDLER_NAMES.items())),
-    FormField("conditions", "Điều kiện", "area"),
-    FormField("online", "Nộp trực tuyến", "select", options=tuple(ONLINE_NAMES.items())),
-    FormField("online_url", "Địa chỉ nộp trực tuyến", "text", hint="Cần khi nộp trực tuyến được."),
-    FormField("same_day_wednesday", "Thứ Tư giải quyết xong trong ngày (⭐)", "bool",
-              hint="Chỉ khi số ngày làm việc là 0."),
-    FormField("wednesday_received", "Thứ Tư chỉ nhận hồ sơ, không cần hẹn", "text",
-              hint="Ghi đúng câu của danh sách \"Ngày thứ Tư không hẹn\"; để trống khi không có trong danh sách."),
-    FormField("informal_names", "Cách bà con hay gọi", "lines",
-              hint="Mỗi dòng một cách gọi, có dấu hay không đều được."),
-    FormField("keywords", "Từ khóa", "lines", hint="Mỗi dòng một từ hoặc cụm từ."),
-    FormField("sources", "Nguồn", "lines", hint="Mỗi dòng một văn bản hoặc trang web."),
-    FormField("verified", "Đã xác minh mọi số liệu", "bool", hint="Bỏ chọn khi còn mục chưa xác minh bên dưới."),
+GROUPS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
+    ("Tên", (
+        FormField("name", "Tên thủ tục đầy đủ", "text", required=True),
+        FormField("short_name", "Tên ngắn (trên nút và thẻ)", "text", required=True),
+        FormField("code", "Mã thủ tục", "text", hint="Mã trên Cổng dịch vụ công, nếu có."),
+    )),
+    ("Giấy tờ", (
+        FormField("papers", "Giấy tờ cần mang", "lines", hint="Mỗi dòng một loại giấy."),
+        FormField("sets", "Số bộ hồ sơ", "int"),
+    )),
+    ("Lệ phí", (
+        FormField("fee_text", "Lệ phí (câu bot trả lời)", "area", required=True),
+        FormField("fee_amount", "Mức lệ phí (đồng)", "int",
+                  hint="0 = miễn phí; để trống khi không có một mức cố định. Viết 8000 hay 8.000 đều được."),
+        FormField("fee_basis", "Căn cứ thu phí", "text"),
+    )),
+    ("Thời hạn", (
+        FormField("time_text", "Thời hạn (câu bot trả lời)", "area", required=True),
+        FormField("working_days", "Số ngày làm việc", "int",
+                  hint="0 = trong ngày; để trống khi chưa có con số chắc chắn."),
+    )),
+    ("Nơi nộp, điều kiện", (
+        FormField("where", "Nơi nộp", "area", required=True),
+        FormField("handled_by", "Cơ quan giải quyết", "select", options=tuple(HANDLER_NAMES.items())),
+        FormField("conditions", "Điều kiện", "area"),
+    )),
+    ("Trực tuyến", (
+        FormField("online", "Nộp trực tuyến", "select", options=tuple(ONLINE_NAMES.items())),
+        FormField("online_url", "Địa chỉ nộp trực tuyến", "text", hint="Cần khi nộp trực tuyến được."),
+    )),
+    ("Ngày thứ Tư không hẹn", (
+        FormField("same_day_wednesday", "Thứ Tư giải quyết xong trong ngày (huy hiệu ngôi sao)", "bool",
+                  hint="Chỉ khi số ngày làm việc là 0."),
+        FormField("wednesday_received", "Thứ Tư chỉ nhận hồ sơ, không cần hẹn", "text",
+                  hint="Ghi đúng câu của danh sách \"Ngày thứ Tư không hẹn\"; để trống khi không có trong danh sách."),
+    )),
+    ("Bà con tìm thủ tục này bằng", (
+        FormField("informal_names", "Cách bà con hay gọi", "lines",
+                  hint="Mỗi dòng một cách gọi, có dấu hay không đều được."),
+        FormField("keywords", "Từ khóa", "lines", hint="Mỗi dòng một từ hoặc cụm từ."),
+    )),
+    ("Nguồn, xác minh", (
+        FormField("sources", "Nguồn", "lines", hint="Mỗi dòng một văn bản hoặc trang web."),
+        FormField("verified", "Đã xác minh mọi số liệu", "bool", hint="Bỏ chọn khi còn mục chưa xác minh bên dưới."),
+    )),
 )
+FIELDS = tuple(f for _, group in GROUPS for f in group)
 BY_NAME = {f.name: f for f in FIELDS}
 # The figures a facts sheet can leave unconfirmed (the `unverified` checkboxes).
 CHECKABLE = ("code", "papers", "sets", "time_text", "working_days", "fee_text", "fee_amount", "where", "handled_by",
@@ -174,7 +194,7 @@ async def form_page(request: web.Request, *, status: int = 200, values: dict[str
         name = path.split(".")[0]
         by_field.setdefault(name if name in BY_NAME or name == "unverified" else "", []).extend(messages)
     return await render(request, "flow_procedure.html", status=status, title=str(item.get("short_name", slug)),
-                        slug=slug, field=DEFAULT_FIELD_NAMES.get(str(item.get("field")), ""), fields=FIELDS,
+                        slug=slug, field=DEFAULT_FIELD_NAMES.get(str(item.get("field")), ""), groups=GROUPS,
                         values=values or shown_values(item), problems=by_field, checkable=CHECKABLE,
                         labels={f.name: f.label for f in FIELDS}, drafted=KIND in ws.draft_contents,
                         saved=request.query.get("saved") == "1",
