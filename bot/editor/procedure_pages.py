@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -182,8 +183,10 @@ def _slug(request: web.Request) -> str:
 
 
 async def form_page(request: web.Request, *, status: int = 200, values: dict[str, Any] | None = None,
-                    extra: dict[str, list[str]] | None = None) -> web.StreamResponse:
+                    extra: dict[str, list[str]] | None = None, text: str | None = None) -> web.StreamResponse:
+    """`text`: the sentence to read with the active set and the draft (after a POST, the one it carried)."""
     slug = _slug(request)
+    text = text if text is not None else request.query.get("text", "")
     ws = await drafts.workspace(engine_of(request), state(request).config)
     item = find(forms.parsed(ws.files, KIND), slug)
     if item is None:
@@ -197,7 +200,7 @@ async def form_page(request: web.Request, *, status: int = 200, values: dict[str
                         slug=slug, field=DEFAULT_FIELD_NAMES.get(str(item.get("field")), ""), groups=GROUPS,
                         values=values or shown_values(item), problems=by_field, checkable=CHECKABLE,
                         labels={f.name: f.label for f in FIELDS}, drafted=KIND in ws.draft_contents,
-                        saved=request.query.get("saved") == "1",
+                        saved=request.query.get("saved") == "1", text=text, reading=forms.compare(request, ws, text),
                         others=[p for p in ws.problems if not p.startswith(f"catalog: procedure {slug}: ")])
 
 
@@ -209,9 +212,10 @@ async def save(request: web.Request) -> web.StreamResponse:
     slug = _slug(request)
     form = await request.post()
     values = submitted(form)
+    text = str(form.get("text", ""))[:500]
     stored, wrong_type = typed(values)
     if wrong_type:  # nothing is stored: such a value cannot even be written into the file
-        return await form_page(request, status=422, values=values, extra=wrong_type)
+        return await form_page(request, status=422, values=values, extra=wrong_type, text=text)
     ws = await drafts.workspace(engine_of(request), state(request).config)
     item = find(forms.parsed(ws.files, KIND), slug)
     if item is None:
@@ -220,11 +224,12 @@ async def save(request: web.Request) -> web.StreamResponse:
     try:
         content = toml_edit.set_procedure(KIND, ws.files[KIND], slug, edit)
     except InvalidInput as e:
-        return await form_page(request, status=422, values=values, extra={"": e.problems})
+        return await form_page(request, status=422, values=values, extra={"": e.problems}, text=text)
     problems = await forms.save_edit(request, ws, KIND, content, f"procedure {slug}: {', '.join(edit)}")
     if any(p.startswith(f"catalog: procedure {slug}: ") for p in problems):
-        return await form_page(request, status=422, values=values)
-    raise web.HTTPFound(f"{PREFIX}/flows/procedures/{slug}?saved=1")
+        return await form_page(request, status=422, values=values, text=text)
+    query = {"saved": "1", **({"text": text} if text else {})}
+    raise web.HTTPFound(f"{PREFIX}/flows/procedures/{slug}?{urlencode(query)}")
 
 
 def _routes(*spec: tuple[str, str, Callable[..., Any]]) -> tuple[Route, ...]:

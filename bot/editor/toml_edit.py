@@ -7,7 +7,7 @@ from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Table
+from tomlkit.items import AoT, Array, Table
 
 from bot.errors import InvalidInput, NotFound
 
@@ -51,6 +51,20 @@ def procedure(doc: tomlkit.TOMLDocument, slug: str) -> Table:
     raise NotFound(f"slug: no procedure {slug}")
 
 
+def update_list(array: Array, phrases: list[str]) -> None:
+    """Make `array` hold `phrases`, removing and appending in place so that its untouched lines stay as they
+    are (the diff shows the one name added); rebuilt only when the order changed."""
+    for i in reversed(range(len(array))):
+        if array[i] not in phrases:
+            del array[i]
+    for phrase in phrases:
+        if phrase not in array:
+            array.append(phrase)
+    if list(array) != phrases:
+        array.clear()
+        array.extend(phrases)
+
+
 def set_procedure(kind: str, content: str, slug: str, values: dict[str, Any]) -> str:
     """Set (or, for None, remove) fields of one procedure."""
     doc = _parse(kind, content)
@@ -58,6 +72,8 @@ def set_procedure(kind: str, content: str, slug: str, values: dict[str, Any]) ->
     for field, value in values.items():
         if value is None:
             item.pop(field, None)
+        elif isinstance(value, list) and isinstance(item.get(field), Array):
+            update_list(item[field], value)
         elif isinstance(value, list):
             array = tomlkit.array()
             array.extend(value)

@@ -34,19 +34,6 @@ def _table(doc: tomlkit.TOMLDocument, kind: str, path: Sequence[str]) -> Table:
     return node
 
 
-def _set_list(array: Array, phrases: list[str]) -> None:
-    """Remove and append phrases in place; rebuild the array only when the order changed."""
-    for i in reversed(range(len(array))):
-        if array[i] not in phrases:
-            del array[i]
-    for phrase in phrases:
-        if phrase not in array:
-            array.append(phrase)
-    if list(array) != phrases:
-        array.clear()
-        array.extend(phrases)
-
-
 def _value(value: str | list[str]) -> Any:
     if isinstance(value, str):
         return value
@@ -74,7 +61,7 @@ def edit_rows(kind: str, content: str, path: Sequence[str], edits: Sequence[RowE
             continue
         current = table.get(e.key)
         if isinstance(current, Array) and isinstance(e.value, list):
-            _set_list(current, e.value)
+            toml_edit.update_list(current, e.value)
         elif current is None:
             _add(table, e.key, e.value)
         elif current != e.value:

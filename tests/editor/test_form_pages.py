@@ -79,6 +79,22 @@ async def test_a_procedure_form_edits_only_the_changed_fields_and_residents_see_
         assert f"Lệ phí: {fee.rstrip('.')}" in card
 
 
+async def test_an_informal_name_shows_in_the_sentence_box_of_the_procedure(db_url: str) -> None:
+    async with BotHarness.start(db_url, **CONSOLE) as bot, StaffClient(bot) as staff:
+        await admin(bot, staff)
+        sentence = "ghi tên thằng cu vô sổ"
+        before, after = readings(await staff.get(f"{FORM}?text={sentence}"))
+        assert "Không có thủ tục nào hợp" in before and "Không có thủ tục nào hợp" in after
+        item = find(tomllib.loads(FlowFiles.from_folder()["catalog.toml"]), BIRTH)
+        assert item is not None
+        names = "\n".join([*item["informal_names"], sentence])
+        saved = await staff.post(FORM, [*procedure_form(informal_names=names), ("text", sentence)])
+        assert saved.status == 302 and "text=" in saved.location
+        before, after = readings(await staff.get(saved.location))
+        assert "Không có thủ tục nào hợp" in before and "hợp nhất: Đăng ký khai sinh (" in " ".join(after.split())
+        assert diff_lines(await staff.get("/console/flows/raw/catalog.toml")) == [f'+  "{sentence}",']
+
+
 async def test_bad_procedure_values_are_named_beside_their_fields(db_url: str) -> None:
     async with BotHarness.start(db_url, **CONSOLE) as bot, StaffClient(bot) as staff:
         await admin(bot, staff)
