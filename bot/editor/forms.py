@@ -14,7 +14,6 @@ from aiohttp import web
 from bot.config import AppConfig
 from bot.console.web import client_ip, engine_of, now_of, staff_of, state
 from bot.editor import drafts
-from bot.errors import InvalidInput
 from bot.services import CONFIG_ERRORS, build_services
 from flows.text.canon import BREAK
 from flows.tomlfile import FlowFiles
@@ -59,14 +58,11 @@ def parsed(files: FlowFiles, kind: str) -> dict[str, Any]:
 
 async def save_edit(request: web.Request, ws: drafts.Workspace, kind: str, content: str, comment: str) -> list[str]:
     """Store a form's edit as the file's draft; an edit that changes nothing stores nothing. Returns the
-    problems of the draft set with it."""
+    problems of the draft set with it; raises InvalidInput when nothing could be stored."""
     if content == ws.files[kind]:
         return ws.problems
-    try:
-        return await drafts.save(engine_of(request), state(request).config, kind, content, staff_of(request).name,
-                                 now_of(request), comment[:500], client_ip(request))
-    except InvalidInput as e:
-        return e.problems
+    return await drafts.save(engine_of(request), state(request).config, kind, content, staff_of(request).name,
+                             now_of(request), comment[:500], client_ip(request))
 
 
 # --- "test a sentence" ---------------------------------------------------------------------------------

@@ -133,10 +133,10 @@ async def save(request: web.Request) -> web.StreamResponse:
     back = {k: str(form.get(k, "")) for k in ("q", "text") if form.get(k)}
     try:
         content = edit_rows(spec.kind, ws.files[spec.kind], spec.path, edits)
+        problems = await forms.save_edit(request, ws, spec.kind, content, f"{'.'.join(spec.path)}: "
+                                         + ", ".join(e.key or e.original for e in edits))
     except InvalidInput as e:
         return await table_page(request, status=422, error=e.problems, asked=back)
-    problems = await forms.save_edit(request, ws, spec.kind, content, f"{'.'.join(spec.path)}: "
-                                     + ", ".join(e.key or e.original for e in edits))
     if any(p.startswith(spec.prefix) for p in problems):
         return await table_page(request, status=422, asked=back)
     raise web.HTTPFound(f"{PREFIX}/flows/lexicon/{name}?{urlencode({**back, 'saved': '1'})}")

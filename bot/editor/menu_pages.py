@@ -96,9 +96,9 @@ async def save(request: web.Request) -> web.StreamResponse:
     ws = await drafts.workspace(engine_of(request), state(request).config)
     try:
         content = toml_edit.set_menu(kind, ws.files[kind], entries)
+        problems = await forms.save_edit(request, ws, kind, content, "menu")
     except InvalidInput as e:
         return await page(request, status=422, entries=entries, error=e.problems)
-    problems = await forms.save_edit(request, ws, kind, content, "menu")
     if any(": menu" in p and p.startswith("texts") for p in problems):
         return await page(request, status=422)
     raise web.HTTPFound(f"{PREFIX}/flows/menu?lang={language}&saved=1")

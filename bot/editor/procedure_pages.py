@@ -223,9 +223,9 @@ async def save(request: web.Request) -> web.StreamResponse:
     edit = changes(item, stored)
     try:
         content = toml_edit.set_procedure(KIND, ws.files[KIND], slug, edit)
+        problems = await forms.save_edit(request, ws, KIND, content, f"procedure {slug}: {', '.join(edit)}")
     except InvalidInput as e:
         return await form_page(request, status=422, values=values, extra={"": e.problems}, text=text)
-    problems = await forms.save_edit(request, ws, KIND, content, f"procedure {slug}: {', '.join(edit)}")
     if any(p.startswith(f"catalog: procedure {slug}: ") for p in problems):
         return await form_page(request, status=422, values=values, text=text)
     query = {"saved": "1", **({"text": text} if text else {})}

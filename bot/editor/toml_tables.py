@@ -50,9 +50,29 @@ def _add(table: Table, key: str, value: str | list[str]) -> None:
     table.value._insert_at(last + 1, key, tomlkit.item(_value(value)))
 
 
+def _collisions(table: Table, edits: Sequence[RowEdit]) -> list[str]:
+    """Keys a new or renamed row would take from a row it does not replace: a TOML table holds a key once,
+    so the other row's meaning would be lost without a word."""
+    freed = {e.original for e in edits if e.original and (e.remove or e.key != e.original)}
+    taken = {k for k in table if k not in freed}
+    out, seen = [], set()
+    for e in edits:
+        if e.remove or not e.key or e.key == e.original:
+            continue
+        if e.key in taken or e.key in seen:
+            out.append(e.key)
+        seen.add(e.key)
+    return out
+
+
 def edit_rows(kind: str, content: str, path: Sequence[str], edits: Sequence[RowEdit]) -> str:
+    """The file with `edits` applied to the table at `path`; a key given to two rows is refused."""
     doc = toml_edit._parse(kind, content)
     table = _table(doc, kind, path)
+    twice = _collisions(table, edits)
+    if twice:
+        raise InvalidInput([f"{kind}: {'.'.join(path)}.{key}: already a row of this table; change that row instead"
+                            for key in twice])
     for e in edits:
         if e.original and e.original in table and (e.remove or e.key != e.original):
             del table[e.original]

@@ -50,6 +50,7 @@ async def test_edit_a_fee_publish_it_and_test_a_sentence(db_url: str, size: dict
             await t.page.fill("#text", "lam kss cho con")
             await t.page.click("#sentence button")
             assert "Không có thủ tục nào hợp" in await t.text("#reading-draft")
+            await t.shot("forms-lexicon")
             await t.page.click("#tables >> text=Viết tắt")
             await t.page.fill("#q", "kss")
             await t.page.click("#search button")

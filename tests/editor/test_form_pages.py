@@ -237,6 +237,10 @@ async def test_bad_lexicon_rows_are_named_beside_them(db_url: str) -> None:
         row = bad.text.split('id="row-browse"', 1)[1].split("</tr>", 1)[0]
         assert "unknown class {khongco}" in row
 
+        page = await staff.get("/console/flows/lexicon/abbreviations?q=kss")  # "dk" is not shown, but taken
+        taken = await staff.post("/console/flows/lexicon/abbreviations", filled(row_form(page), "dk", "điều kiện"))
+        assert taken.status == 422 and shown(taken, "abbreviations.dk: already a row of this table")
+
         page = await staff.get("/console/flows/lexicon/dialect")
         bad = await staff.post("/console/flows/lexicon/dialect", filled(row_form(page), "hai chữ", "x"))
         assert bad.status == 422 and shown(bad, "keys must be single words: hai chữ")
