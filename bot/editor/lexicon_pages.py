@@ -55,6 +55,9 @@ TABLES = {
                          "Câu hỏi tiếp theo về giấy tờ (papers), lệ phí (fee), thời hạn (time), nơi nộp (place), "
                          "trực tuyến (online), điều kiện (conditions), thứ Tư (wednesday). Mỗi dòng một mẫu.",
                          "Khía cạnh", "Từ, mẫu câu"),
+    "talk_cues": TableSpec("conversation.toml", ("cues",), True, "Tín hiệu trong hội thoại",
+                           "Cảm ơn, hỏi bot là người hay máy, xin đợi, bực mình, tang gia, \"còn … thì sao\"… "
+                           "Mỗi dòng một mẫu.", "Nhóm", "Mẫu câu"),
 }
 
 

@@ -246,7 +246,7 @@ async def test_bad_lexicon_rows_are_named_beside_them(db_url: str) -> None:
         assert bad.status == 422 and shown(bad, "keys must be single words: hai chữ")
 
 
-async def test_aspect_words_are_a_table_too(db_url: str) -> None:
+async def test_aspect_words_and_conversation_cues_are_tables_too(db_url: str) -> None:
     async with BotHarness.start(db_url, **CONSOLE) as bot, StaffClient(bot) as staff:
         await admin(bot, staff)
         page = await staff.get("/console/flows/lexicon/aspects?q=fee")
@@ -258,5 +258,6 @@ async def test_aspect_words_are_a_table_too(db_url: str) -> None:
         bad = await staff.post("/console/flows/lexicon/aspects", filled(row_form(page), "gia", "giá"))
         assert bad.status == 422
         assert "Input should be &#39;papers&#39;" in bad.text.split('id="row-gia"', 1)[1].split("</tr>", 1)[0]
+        assert 'value="grief"' in (await staff.get("/console/flows/lexicon/talk_cues")).text
         index = await staff.get("/console/flows/lexicon?text=tốn nhiêu")
         assert index.status == 200 and shown(index, "Từ hỏi về từng khía cạnh")
