@@ -7,11 +7,12 @@ from __future__ import annotations
 import html
 import re
 import tomllib
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
-from bot.editor.procedure_pages import find, shown_values
+from bot.editor.procedure_pages import CHECKABLE, FIELDS, HANDLER_NAMES, ONLINE_NAMES, find, shown_values
+from flows.procedures.catalog import Procedure
 from flows.tomlfile import FlowFiles
 from tests.console.kit import Page, StaffClient, add_staff
 from tests.console.test_import_pages import shown
@@ -156,6 +157,14 @@ async def test_the_menu_is_reordered_added_to_and_checked_across_languages(db_ur
         assert (await staff.post("/console/flows/publish")).status == 302
         titles = [t for msg in await bot.resident("u2").say("menu") for t, _ in msg.buttons]
         assert titles[-1] == "Chủ đề tin"
+
+
+def test_the_forms_choices_are_the_catalogs() -> None:
+    fields = Procedure.model_fields
+    assert set(HANDLER_NAMES) == set(get_args(fields["handled_by"].annotation))
+    assert set(ONLINE_NAMES) == set(get_args(fields["online"].annotation))
+    assert set(CHECKABLE) <= set(fields)
+    assert {f.name for f in FIELDS} | {"slug", "field", "unverified"} == set(fields), "every field has a control"
 
 
 @pytest.mark.parametrize("role", ["desk", "approver"])
