@@ -182,9 +182,9 @@ class BoundServices:
         await self.conn.execute(ProcedureFeedback.__table__.insert().values(
             procedure_slug=slug, helpful=helpful, created_at=self._clock()))
 
-    async def record_unanswered(self, text: str) -> None:
+    async def record_unanswered(self, text: str, kind: str = "unanswered") -> None:
         await self.conn.execute(UnansweredMessage.__table__.insert().values(
-            text=mask_digits(text)[:1000], created_at=self._clock()))
+            text=mask_digits(text)[:1000], kind=kind, created_at=self._clock()))
 
 
 CONFIG_ERRORS = (FlowConfigError, CatalogError, LexiconError, TalkError)

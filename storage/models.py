@@ -136,12 +136,14 @@ class ZaloToken(Base):
 
 
 class UnansweredMessage(Base):
-    """A resident message the bot could not understand, kept for admins to improve keywords."""
+    """A resident message the bot could not understand (kind "unanswered") or answered only with "did you
+    mean…" buttons ("suggested"), kept (digits masked) for admins to teach the bot from."""
 
     __tablename__ = "unanswered_messages"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="unanswered", server_default="unanswered")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -316,6 +316,7 @@ async def _ask(ctx: TurnContext, text: str) -> Step:
         return Step([*answer.replies, Text(ctx.text("did_you_mean_other"), others)], answer.next)
     if decision == "suggest" and candidates:
         focus_on(ctx, candidates[0])  # a follow-up question is most likely about the likeliest one
+        await ctx.services.record_unanswered(text, kind="suggested")  # admins teach the bot from these
         buttons = [Button(view(ctx, p).short, payload=payload("proc", "card", p.slug)) for p in candidates]
         buttons.append(Button(ctx.text("button_none_of_these"), payload=payload("proc", "browse")))
         return Step([Text(ctx.text("did_you_mean"), tuple(buttons))])

@@ -293,6 +293,13 @@ class Understander:
         named = self.ranker.named([fixed.get(i, w) for i, w in enumerate(query_words)])
         return self.ranker.rank(q), spans, named
 
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """The procedures a message is most like, best first, whatever its intent (the editor's suggestions
+        for teaching the bot an unanswered message)."""
+        typed = self.canon.canon_acc(text)
+        words = [w for w, _ in typed]
+        return self._rank(words, joined(words), [a for _, a in typed])[0]
+
     def _field(self, s: str) -> str | None:
         best: tuple[int, str] | None = None
         for f, rx in self._fields:

@@ -40,8 +40,9 @@ async def quota_refusals(conn: AsyncConnection, since: datetime, codes: Collecti
 
 
 async def unanswered_since(conn: AsyncConnection, since: datetime, limit: int) -> tuple[int, list[Any]]:
-    total = (await conn.execute(select(func.count()).where(unanswered.c.created_at >= since))).scalar_one()
-    q = (select(unanswered.c.text, unanswered.c.created_at).where(unanswered.c.created_at >= since)
+    recent = (unanswered.c.created_at >= since) & (unanswered.c.kind == "unanswered")  # not "did you mean"
+    total = (await conn.execute(select(func.count()).where(recent))).scalar_one()
+    q = (select(unanswered.c.text, unanswered.c.created_at).where(recent)
          .order_by(unanswered.c.id.desc()).limit(limit))
     return int(total), list((await conn.execute(q)).all())
 
