@@ -76,6 +76,8 @@ class ThonConfig(_Section):
     slug: str
     name: str
     aliases: list[str] = []
+    # False when the name is not confirmed (listed on the console's "cần xác minh" page until it is).
+    verified: bool = True
 
 
 class CommuneConfig(_Section):

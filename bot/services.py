@@ -15,9 +15,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import commune_facts
 from bot.broadcasts.config import TopicConfig
 from bot.config import AppConfig, CommuneConfig
 from bot.lookups.config import PrivacyConfig
+from flows.facts import FactsError, load_confirmations
 from flows.lookups.hashing import KeyedHasher, hasher_for
 from flows.procedures.catalog import Catalog, CatalogError, load_catalog
 from flows.text.lexicon import LexiconError, load_lexicon
@@ -45,9 +47,9 @@ def mask_digits(text: str) -> str:
     return _DIGIT_RUNS.sub(lambda m: "*" * (len(m.group()) - 2) + m.group()[-2:], text)
 
 
-def text_defaults(config: AppConfig, texts: Texts) -> dict[str, str]:
-    """{commune}, {phone} and {address} for every text; a phone or address not verified is labelled so."""
-    c = config.commune
+def text_defaults(c: CommuneConfig, texts: Texts) -> dict[str, str]:
+    """{commune}, {phone} and {address} for every text; a phone or address not verified is labelled so, in
+    the language of `texts`."""
 
     def labelled(value: str, verified: bool, key: str) -> str:
         return value if verified or not value else texts.get(key, value=value)
@@ -59,9 +61,10 @@ def text_defaults(config: AppConfig, texts: Texts) -> dict[str, str]:
 
 class Services:
     def __init__(self, config: AppConfig, flow_texts: FlowTexts, catalog: Catalog, understander: Understander,
-                 talk: Talk, languages: dict[str, FlowTexts] | None = None) -> None:
+                 talk: Talk, languages: dict[str, FlowTexts] | None = None,
+                 commune: CommuneConfig | None = None) -> None:
         self.config = config
-        self.commune = config.commune
+        self.commune = commune or config.commune  # with the published confirmations (bot/commune_facts.py)
         self.texts = flow_texts.texts
         self.menu = flow_texts.menu
         self.languages = languages or {LANGUAGES[0]: flow_texts}
@@ -71,7 +74,8 @@ class Services:
         # The handler asks for the intent and the flow then for the ranking of the same text: one analysis.
         self._understand = functools.lru_cache(maxsize=256)(understander.understand)
         self.hasher: KeyedHasher | None = hasher_for(config.privacy.hash_key)  # None: lookups are off
-        self.text_defaults = text_defaults(config, self.texts)
+        self.text_defaults = text_defaults(self.commune, self.texts)
+        self.language_defaults = {lang: text_defaults(self.commune, ft.texts) for lang, ft in self.languages.items()}
 
     @staticmethod
     def simplify(text: str) -> str:
@@ -83,6 +87,9 @@ class Services:
     def language_of(self, text: str) -> str | None:
         """"en" or "vi" when the message shows which language it is written in, else None."""
         return self.understander.language_of(text)
+
+    def text_defaults_for(self, language: str) -> dict[str, str]:
+        return self.language_defaults.get(language) or self.text_defaults
 
     def texts_for(self, language: str) -> FlowTexts:
         """Texts and menu in `language`, the default language's when there are none in it."""
@@ -99,7 +106,8 @@ class Services:
     def adopt(self, fresh: Services) -> None:
         """Run `fresh`'s flow configuration, in place, so every holder of this object (worker, broadcasts)
         sees it."""
-        for name in ("texts", "menu", "languages", "catalog", "understander", "_understand", "text_defaults", "talk"):
+        for name in ("commune", "texts", "menu", "languages", "catalog", "understander", "_understand", "text_defaults",
+                     "language_defaults", "talk"):
             setattr(self, name, getattr(fresh, name))
 
 
@@ -113,7 +121,7 @@ class BoundServices:
 
     @property
     def commune(self) -> CommuneConfig:
-        return self._services.config.commune
+        return self._services.commune
 
     @property
     def topics(self) -> list[TopicConfig]:
@@ -130,6 +138,9 @@ class BoundServices:
     @property
     def text_defaults(self) -> dict[str, str]:
         return self._services.text_defaults
+
+    def text_defaults_for(self, language: str) -> dict[str, str]:
+        return self._services.text_defaults_for(language)
 
     @property
     def texts(self) -> Texts:
@@ -187,7 +198,7 @@ class BoundServices:
             text=mask_digits(text)[:1000], kind=kind, created_at=self._clock()))
 
 
-CONFIG_ERRORS = (FlowConfigError, CatalogError, LexiconError, TalkError)
+CONFIG_ERRORS = (FlowConfigError, CatalogError, LexiconError, TalkError, FactsError)
 
 
 def flows_folder(config: AppConfig) -> Path | None:
@@ -202,8 +213,9 @@ def build_services(config: AppConfig, files: FlowFiles | None = None) -> Service
     files = files if files is not None else FlowFiles.from_folder(flows_folder(config))
     catalog = load_catalog(files)
     lexicon = load_lexicon(files)
-    thon_names = [n for t in config.commune.thon for n in (t.name, *t.aliases)]
+    commune = commune_facts.applied(config.commune, load_confirmations(files))
+    thon_names = [n for t in commune.thon for n in (t.name, *t.aliases)]
     understander = Understander(catalog, lexicon, thon_names, [t.slug for t in config.topics])
     languages = load_languages(files)
     talk = load_talk(files, understander.canon, lexicon.classes, set(catalog.by_slug), lexicon.cues)
-    return Services(config, languages[LANGUAGES[0]], catalog, understander, talk, languages)
+    return Services(config, languages[LANGUAGES[0]], catalog, understander, talk, languages, commune)

@@ -47,7 +47,7 @@ class TurnContext:
         self.language, self.texts, self.menu = language, flow_texts.texts, flow_texts.menu
 
     def text(self, key: str, **values: str) -> str:
-        return self.texts.get(key, **{**self.services.text_defaults, **values})
+        return self.texts.get(key, **{**self.services.text_defaults_for(self.language), **values})
 
     def has_text(self, key: str) -> bool:
         return isinstance(getattr(self.texts, key, None), str)

@@ -63,6 +63,7 @@ class FlowServices(Protocol):
     def request_info_image_url(self) -> str: ...  # the picture on Zalo's contact form
     @property
     def text_defaults(self) -> Mapping[str, str]: ...  # values every text may use ({commune}, {phone}, …)
+    def text_defaults_for(self, language: str) -> Mapping[str, str]: ...  # the same, labelled in that language
     @property
     def catalog(self) -> Catalog: ...
     @property
