@@ -13,18 +13,16 @@ from bot.services import build_services
 from storage.models import UnansweredMessage
 from tests.console.kit import StaffClient, add_staff
 from tests.console.test_import_pages import shown
+from tests.editor.kit import CONSOLE, admin_console
 from tests.kit import BotHarness, texts
 
-CONSOLE = {"console": {"require_totp_for": []}}
 NEWBORN = "làm giấy tờ cho đứa nhỏ mới đẻ"  # today: "did you mean…" three birth procedures
 BIRTH = "ho-tich/dang-ky-khai-sinh"
 CARD_TITLE = "Đăng ký khai sinh"
 
 
 async def test_a_did_you_mean_message_is_grouped_taught_published_and_then_answered(db_url: str) -> None:
-    async with BotHarness.start(db_url, **CONSOLE) as bot, StaffClient(bot) as staff:
-        await add_staff(bot, "hoa", "admin")
-        await staff.login("hoa")
+    async with admin_console(db_url) as (bot, staff):
         assert CARD_TITLE not in texts(await bot.resident("u1").say(NEWBORN))
         await bot.resident("u2").say("lam giay to cho dua nho moi de")  # the same, without accents
         await bot.resident("u3").say("con mèo nhà tôi đi lạc, ai thấy gọi 0905123456")
@@ -46,9 +44,7 @@ async def test_a_did_you_mean_message_is_grouped_taught_published_and_then_answe
 
 
 async def test_a_cue_is_added_to_the_lexicon_draft(db_url: str) -> None:
-    async with BotHarness.start(db_url, **CONSOLE) as bot, StaffClient(bot) as staff:
-        await add_staff(bot, "hoa", "admin")
-        await staff.login("hoa")
+    async with admin_console(db_url) as (_bot, staff):
         await staff.get("/console/flows/teach")
         added = await staff.post("/console/flows/teach", {"target": "cue:handoff", "phrase": "cho gặp chú trưởng thôn"})
         assert added.status == 302
@@ -57,7 +53,7 @@ async def test_a_cue_is_added_to_the_lexicon_draft(db_url: str) -> None:
 
 
 async def test_bad_input_names_the_field_and_others_may_not_teach(db_url: str) -> None:
-    async with BotHarness.start(db_url, **CONSOLE) as bot, StaffClient(bot) as staff, StaffClient(bot) as lan:
+    async with BotHarness.start(db_url, console=CONSOLE) as bot, StaffClient(bot) as staff, StaffClient(bot) as lan:
         await add_staff(bot, "hoa", "admin")
         await add_staff(bot, "lan", "approver")
         await staff.login("hoa")
