@@ -28,7 +28,8 @@ CATALOG, CATALOG_EN = "catalog.toml", "catalog.en.toml"
 MAX_VALUE, MAX_SOURCE = 4000, 500
 FIELD_NAMES = {"papers": "Giấy tờ", "time_text": "Thời hạn", "working_days": "Số ngày làm việc",
                "fee_text": "Lệ phí", "fee_amount": "Mức phí (đồng)", "where": "Nơi nộp", "conditions": "Điều kiện",
-               "online": "Nộp trực tuyến", "online_url": "Địa chỉ nộp trực tuyến", "sets": "Số bộ hồ sơ"}
+               "online": "Nộp trực tuyến", "online_url": "Địa chỉ nộp trực tuyến", "sets": "Số bộ hồ sơ",
+               "handled_by": "Cơ quan giải quyết", "code": "Mã thủ tục"}
 FACT_NAMES = {"office_phone": "Số điện thoại bộ phận một cửa", "office_address": "Địa chỉ bộ phận một cửa",
               "office_hours": "Giờ làm việc"}
 

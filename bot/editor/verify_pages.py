@@ -17,7 +17,7 @@ from bot.runtime import RUNTIME
 
 
 async def verify_page(request: web.Request, *, status: int = 200, error: list[str] | None = None,
-                      failed: str = "") -> web.StreamResponse:
+                      failed: str = "", submitted: dict[str, str] | None = None) -> web.StreamResponse:
     watch = request.config_dict[RUNTIME].flow_config
     files = await verify.active_files(engine_of(request))
     figures = verify.catalog_figures(files[verify.CATALOG])
@@ -27,6 +27,7 @@ async def verify_page(request: web.Request, *, status: int = 200, error: list[st
                         facts=verify.fact_figures(watch.services.commune), count=len(figures),
                         wednesday=(same_day, received), note=watch.services.catalog.note,
                         confirmed=verify.confirmations_of(files), error=error or [], failed=failed,
+                        submitted=submitted or {},
                         done=request.query.get("done", ""))
 
 
@@ -42,7 +43,8 @@ async def verify_post(request: web.Request) -> web.StreamResponse:
         done = await verify.settle(engine_of(request), state(request).config, key, value, str(form.get("source", "")),
                                    staff_of(request).name, now_of(request), client_ip(request))
     except InvalidInput as e:
-        return await verify_page(request, status=422, error=e.problems, failed=key)
+        kept = {name: str(form.get(name, "")) for name in ("action", "value", "source")}  # typed again: not lost
+        return await verify_page(request, status=422, error=e.problems, failed=key, submitted=kept)
     await request.config_dict[RUNTIME].flow_config.check()  # this process at once, the others within a poll
     raise web.HTTPFound(f"{PREFIX}/flows/verify?{urlencode({'done': done.split('.')[1]})}")
 

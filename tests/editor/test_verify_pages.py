@@ -51,6 +51,7 @@ async def test_a_correction_needs_a_source_and_drops_the_stale_english(db_url: s
         key = f"proc:{BIRTH}:fee_text"
         refused = await staff.post("/console/flows/verify", {"key": key, "action": "correct", "value": "Miễn phí"})
         assert refused.status == 422 and shown(refused, "source: say where the corrected figure comes from")
+        assert ">Miễn phí</textarea>" in refused.text  # what the admin typed is still there
         for form, line in [({"key": "proc:khong/co:fee_text", "action": "confirm"}, "key: there is no procedure"),
                            ({"key": f"proc:{BIRTH}:name", "action": "confirm"}, "key: name of"),
                            ({"key": "fact:office_fax", "action": "confirm"}, "key: office_fax"),
