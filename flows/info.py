@@ -17,11 +17,17 @@ WEEKDAYS = {
 }
 
 
+def wednesday_caveat(ctx: TurnContext) -> list[str]:
+    """The line saying the Wednesday list awaits the commune's confirmation, until an admin confirms it."""
+    return [] if ctx.services.catalog.wednesday_verified else [ctx.text("wednesday_unverified")]
+
+
 async def _wednesday(ctx: TurnContext, _arg: str) -> Step:
     same_day, received = ctx.services.catalog.wednesday_list()
     listing = "\n".join([ctx.text("wednesday_same_day_heading"), *(f"• {name}" for name in same_day), "",
                          ctx.text("wednesday_received_heading"), *(f"• {name}" for name in received)])
-    text = ctx.text("wednesday_info", count=str(len(same_day) + len(received)), procedures=listing)
+    text = "\n".join([ctx.text("wednesday_info", count=str(len(same_day) + len(received)), procedures=listing),
+                      *wednesday_caveat(ctx)])
     buttons = (Button(ctx.text("button_browse"), payload=payload("proc", "browse")), back_button(ctx))
     return Step([Text(text, buttons)])
 

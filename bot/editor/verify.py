@@ -123,6 +123,8 @@ async def settle(engine: AsyncEngine, config: AppConfig, key: str, value: str | 
     correcting = value is not None
     value, source = _checked(value or "", source, correcting)
     what, _, rest = key.partition(":")
+    if key == "wednesday" and not correcting:
+        return await _confirm_wednesday(engine, config, source, actor, now, ip)
     if what == "proc":
         slug, _, field = rest.rpartition(":")
         return await _settle_procedure(engine, config, slug, field, value if correcting else None, source, actor,
@@ -163,6 +165,24 @@ async def _settle_procedure(engine: AsyncEngine, config: AppConfig, slug: str, f
     if draft is not None:
         await _follow_draft(engine, config, ws, CATALOG, edit, actor, now, ip)
     return action
+
+
+async def _confirm_wednesday(engine: AsyncEngine, config: AppConfig, source: str, actor: str, now: datetime,
+                             ip: str | None) -> str:
+    """The Wednesday list as a whole matches the commune's official one (it is corrected per procedure)."""
+    if not source:
+        raise InvalidInput(["source: name the official list the procedures were checked against"])
+    active = await active_files(engine)
+    doc = tomlkit.parse(active[CATALOG])
+    if doc.get("wednesday_verified"):
+        raise InvalidInput(["key: the Wednesday list is confirmed already"])
+    doc["wednesday_verified"] = True
+    note = str(doc.get("note", "")).rstrip()
+    checked = f"Đã đối chiếu danh sách Thứ Tư: {source} ({actor}, {now.date().isoformat()})."
+    doc["note"] = tomlkit.string(f"{note}\n{checked}", multiline=True)
+    await drafts.publish_change(engine, config, CATALOG, tomlkit.dumps(doc), actor, now, "confirm the Wednesday list",
+                                "flows.confirm", ip, {"fact": "wednesday_list", "source": source})
+    return "flows.confirm"
 
 
 async def _drop_english(engine: AsyncEngine, config: AppConfig, active: FlowFiles, slug: str, field: str,

@@ -26,6 +26,7 @@ async def verify_page(request: web.Request, *, status: int = 200, error: list[st
     return await render(request, "flow_verify.html", status=status, title="Cần xác minh", procedures=procedures,
                         facts=verify.fact_figures(watch.services.commune), count=len(figures),
                         wednesday=(same_day, received), note=watch.services.catalog.note,
+                        wednesday_verified=watch.services.catalog.wednesday_verified,
                         confirmed=verify.confirmations_of(files), error=error or [], failed=failed,
                         submitted=submitted or {},
                         done=request.query.get("done", ""))

@@ -67,7 +67,7 @@ async def _notify(conn: AsyncConnection, store: LookupStore, kind: str, changes:
         texts = services.texts_for(lang).texts
 
         def text(key: str, **values: str) -> str:
-            return texts.get(key, **{**services.text_defaults, **values})
+            return texts.get(key, **{**services.text_defaults_for(lang), **values})
         return text
 
     by_language = {lang: texts_in(lang) for lang in {language.get(u) or "vi" for u in users}}

@@ -139,6 +139,9 @@ class Field(BaseModel):
 class _CatalogFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: str = ""
+    # The "Ngày thứ Tư không hẹn" list checked against the commune's official one: until then residents
+    # are told it awaits confirmation (text wednesday_unverified).
+    wednesday_verified: bool = False
     fields: dict[FieldSlug, str] = {}
     procedure: list[dict[str, Any]] = []
 
@@ -182,6 +185,7 @@ class Catalog:
     by_slug: dict[str, Procedure]
     fields: dict[str, Field]
     note: str = ""
+    wednesday_verified: bool = False
     english: dict[str, ProcedureEnglish] = dataclass_field(default_factory=dict)
     field_names_en: dict[str, str] = dataclass_field(default_factory=dict)
 
@@ -233,6 +237,7 @@ def build_catalog(data: dict[str, Any]) -> Catalog:
         by_slug={p.slug: p for p in procedures},
         fields=fields,
         note=file.note,
+        wednesday_verified=file.wednesday_verified,
     )
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from flows.base import Flow, Step, payload
 from flows.context import TurnContext
+from flows.info import wednesday_caveat
 from flows.menu import back_button, menu_step
 from flows.procedures.catalog import HANDLER_NAMES, HANDLER_NAMES_EN, Procedure
 from flows.replies import Button, Reply, Text
@@ -70,6 +71,8 @@ def card_text(ctx: TurnContext, p: Procedure) -> str:
         lines.append(t("wednesday_badge"))
     elif p.wednesday_received:
         lines.append(t("wednesday_received_note", item=p.wednesday_received))
+    if p.same_day_wednesday or p.wednesday_received:
+        lines += wednesday_caveat(ctx)
     lines.append(t("card_papers"))
     lines += [f"{i}. {paper}" for i, paper in enumerate(v.papers, 1)]
     if p.sets:
@@ -215,7 +218,8 @@ def aspect_value(ctx: TurnContext, p: Procedure, aspect: str) -> str:
     if aspect == "conditions":
         return p.conditions or t("conditions_unknown")
     if aspect == "wednesday":
-        return t("wednesday_yes") if p.same_day_wednesday else t("wednesday_no", time=first_sentence(v.time))
+        answer = t("wednesday_yes") if p.same_day_wednesday else t("wednesday_no", time=first_sentence(v.time))
+        return " ".join([answer, *wednesday_caveat(ctx)])
     return ""
 
 

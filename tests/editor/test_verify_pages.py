@@ -104,3 +104,22 @@ async def test_the_office_phone_is_labelled_until_confirmed_and_only_admins_veri
         assert "07:00 – 11:00" in card and "chưa được xác minh" not in card
         page = await staff.get("/console/flows/verify")
         assert not shown(page, "Số điện thoại bộ phận một cửa") and shown(page, "Gọi thử ngày 5/12")
+
+
+async def test_the_wednesday_list_is_confirmed_whole_with_its_source(db_url: str) -> None:
+    async with admin_console(db_url) as (bot, staff):
+        waiting = "đang chờ phường xác nhận chính thức"
+        assert waiting in texts(await bot.resident("u1").say("thứ tư không hẹn là gì"))
+        asked = "khai tử thứ tư có làm xong trong ngày không"
+        assert waiting in texts(await bot.resident("u2").say(asked))
+        await staff.get("/console/flows/verify")
+        refused = await staff.post("/console/flows/verify", {"key": "wednesday", "action": "confirm"})
+        assert refused.status == 422 and shown(refused, "source: name the official list")
+        done = await staff.post("/console/flows/verify", {"key": "wednesday", "action": "confirm",
+                                                          "source": "Quyết định số 12/QĐ-UBND"})
+        assert done.status == 302
+        assert waiting not in texts(await bot.resident("u3").say("thứ tư không hẹn là gì"))
+        answer = texts(await bot.resident("u4").say(asked))
+        assert waiting not in answer and "15 giờ" in answer, answer  # answered, without the caveat
+        page = await staff.get("/console/flows/verify")
+        assert shown(page, "Đã đối chiếu danh sách Thứ Tư: Quyết định số 12/QĐ-UBND (hoa,")
