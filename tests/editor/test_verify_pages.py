@@ -76,7 +76,9 @@ async def test_the_office_phone_is_labelled_until_confirmed_and_only_admins_veri
         await add_staff(bot, "lan", "approver")
         await staff.login("hoa")
         await lan.login("lan")
-        card = texts(await bot.resident("u1").say("số điện thoại bộ phận một cửa"))
+        replies = await bot.resident("u1").say("số điện thoại bộ phận một cửa")
+        card = texts(replies)
+        assert "Gọi số này (chưa xác minh)" in replies[-1].button_titles()
         assert "0236 000 000 (số chưa được xác minh là của bộ phận một cửa)" in card
         english = texts(await bot.resident("u2").say("what is the office phone number"))
         assert "0236 000 000 (not verified as the one-stop desk's number)" in english
@@ -94,7 +96,9 @@ async def test_the_office_phone_is_labelled_until_confirmed_and_only_admins_veri
         assert renamed.status == 422 and shown(renamed, "value: a thôn's name is corrected in the configuration file")
         assert (await staff.post("/console/flows/verify", {"key": "fact:office_phone", "action": "confirm",
                                                            "source": "Gọi thử ngày 5/12"})).status == 302
-        card = texts(await bot.resident("u3").say("số điện thoại bộ phận một cửa"))
+        replies = await bot.resident("u3").say("số điện thoại bộ phận một cửa")
+        card = texts(replies)
+        assert "Gọi bộ phận một cửa" in replies[-1].button_titles()
         assert "Điện thoại: 0236 000 000\n" in card + "\n" and "chưa được xác minh là" not in card
         assert CAVEAT[:10] in card or "chưa được xác minh" in card  # the hours still carry theirs
         assert (await staff.post("/console/flows/verify", {"key": "fact:office_hours", "action": "correct",
