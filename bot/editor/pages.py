@@ -38,7 +38,8 @@ def language_of(kind: str) -> str:
 
 
 KIND_NAMES = {"catalog": "Danh mục thủ tục", "lexicon": "Từ điển: viết tắt, phương ngữ, câu gợi ý ý định",
-              "conversation": "Hội thoại: từ hỏi về giấy tờ, lệ phí, thời gian…", "details": "Chi tiết từng chủ đề"}
+              "conversation": "Hội thoại: từ hỏi về giấy tờ, lệ phí, thời gian…", "details": "Chi tiết từng chủ đề",
+              "facts": "Xác minh dữ kiện của phường: điện thoại, địa chỉ, giờ làm việc, thôn"}
 
 
 def describe(kind: str) -> str:
