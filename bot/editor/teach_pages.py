@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.console.pages import ConsolePages, Route
 from bot.console.web import PREFIX, client_ip, engine_of, now_of, render, staff_of, state
 from bot.editor import teach
+from bot.editor.pages import describe
 from bot.errors import InvalidInput
 from bot.runtime import RUNTIME
 
@@ -45,7 +46,7 @@ async def teach_post(request: web.Request) -> web.StreamResponse:
                                         staff_of(request).name, now_of(request), client_ip(request))
     except InvalidInput as e:
         return await teach_page(request, status=422, error=e.problems, failed=str(form.get("group", "")))
-    raise web.HTTPFound(f"{PREFIX}/flows/teach?{urlencode({'done': f'{added} → {kind}'})}")
+    raise web.HTTPFound(f"{PREFIX}/flows/teach?{urlencode({'done': f'“{added}” → {describe(kind)}'})}")
 
 
 PAGES = ConsolePages(
