@@ -175,13 +175,21 @@ async def rollback(engine: AsyncEngine, config: AppConfig, kind: str, number: in
 
 
 async def publish_change(engine: AsyncEngine, config: AppConfig, kind: str, content: str, actor: str, now: datetime,
-                         comment: str, action: str, ip: str | None = None, detail: dict[str, Any] | None = None) -> int:
-    """A small change published at once (confirming a figure): checked like a draft, audited."""
+                         comment: str, action: str, ip: str | None = None,
+                         detail: dict[str, Any] | None = None) -> int | None:
+    """A small change (confirming a figure) published at once, checked like a draft and audited; where
+    publishing needs a second person's approval, saved into the draft instead (returns None)."""
     async with engine.connect() as conn:
         active = FlowFiles(await repo.active_contents(conn))
     problems = validate(config, active.replaced({kind: content}))
     if problems:
         raise InvalidInput(problems)
+    if config.console.flow_approval_required:
+        await save(engine, config, kind, content, actor, now, comment, ip)
+        async with engine.begin() as conn:
+            await audit.record(conn, actor=actor, action=action, at=now, target=f"{kind} (bản nháp)", ip=ip,
+                               after=detail)
+        return None
     async with engine.begin() as conn:
         number = await repo.publish_copy(conn, kind, content, actor, now, comment)
         await audit.record(conn, actor=actor, action=action, at=now, target=f"{kind} v{number}", ip=ip, after=detail)

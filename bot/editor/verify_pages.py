@@ -47,7 +47,8 @@ async def verify_post(request: web.Request) -> web.StreamResponse:
         kept = {name: str(form.get(name, "")) for name in ("action", "value", "source")}  # typed again: not lost
         return await verify_page(request, status=422, error=e.problems, failed=key, submitted=kept)
     await request.config_dict[RUNTIME].flow_config.check()  # this process at once, the others within a poll
-    raise web.HTTPFound(f"{PREFIX}/flows/verify?{urlencode({'done': done.split('.')[1]})}")
+    outcome = "pending" if state(request).config.console.flow_approval_required else done.split(".")[1]
+    raise web.HTTPFound(f"{PREFIX}/flows/verify?{urlencode({'done': outcome})}")
 
 
 PAGES = ConsolePages(

@@ -127,3 +127,22 @@ async def test_the_wednesday_list_is_confirmed_whole_with_its_source(db_url: str
         assert waiting not in answer and "15 giờ" in answer, answer  # answered, without the caveat
         page = await staff.get("/console/flows/verify")
         assert shown(page, "Đã đối chiếu danh sách Thứ Tư: Quyết định số 12/QĐ-UBND (hoa,")
+
+
+async def test_with_approval_required_a_confirmation_waits_in_the_draft_for_a_second_person(db_url: str) -> None:
+    approval = {**CONSOLE, "flow_approval_required": True}
+    async with BotHarness.start(db_url, console=approval) as bot, StaffClient(bot) as hoa, StaffClient(bot) as lan:
+        await add_staff(bot, "hoa", "admin")
+        await add_staff(bot, "lan", "approver")
+        await hoa.login("hoa")
+        await lan.login("lan")
+        await hoa.get("/console/flows/verify")
+        done = await hoa.post("/console/flows/verify", {"key": f"proc:{DEATH}:fee_text", "action": "confirm",
+                                                        "source": "Nghị quyết HĐND TP Đà Nẵng"})
+        assert done.location == "/console/flows/verify?done=pending"
+        assert CAVEAT in texts(await bot.resident("u1").say("đăng ký khai tử")), "not before approval"
+        await hoa.get("/console/flows")
+        assert (await hoa.post("/console/flows/publish")).location == "/console/flows?done=pending"
+        await lan.get("/console/flows")
+        assert (await lan.post("/console/flows/approve")).status == 302
+        assert CAVEAT not in texts(await bot.resident("u2").say("đăng ký khai tử"))
