@@ -10,6 +10,7 @@ from bot.editor.toml_edit import add_informal_name, set_procedure
 from flows.tomlfile import FlowFiles
 from tests.console.kit import StaffClient, add_staff
 from tests.console.test_import_pages import shown
+from tests.editor.kit import admin_and_approver
 from tests.kit import BotHarness, texts
 
 CONSOLE = {"console": {"require_totp_for": []}}
@@ -73,12 +74,7 @@ async def test_a_draft_made_before_another_publish_must_be_rebased(db_url: str) 
 
 
 async def test_publication_waits_for_a_second_person_when_approval_is_required(db_url: str) -> None:
-    async with BotHarness.start(db_url, console={"require_totp_for": [], "flow_approval_required": True}) as bot, \
-            StaffClient(bot) as hoa, StaffClient(bot) as lan:
-        await add_staff(bot, "hoa", "admin")
-        await add_staff(bot, "lan", "approver")
-        await hoa.login("hoa")
-        await lan.login("lan")
+    async with admin_and_approver(db_url, approval=True) as (bot, hoa, lan):
         assert await save_text(hoa, "menu_title", "Đã duyệt?") == 302
         asked = await hoa.post("/console/flows/publish")
         assert asked.location == "/console/flows?done=pending"

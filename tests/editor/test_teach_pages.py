@@ -11,10 +11,9 @@ from bot.config import AppConfig
 from bot.editor import teach
 from bot.services import build_services
 from storage.models import UnansweredMessage
-from tests.console.kit import StaffClient, add_staff
 from tests.console.test_import_pages import shown
-from tests.editor.kit import CONSOLE, admin_console
-from tests.kit import BotHarness, texts
+from tests.editor.kit import admin_and_approver, admin_console
+from tests.kit import texts
 
 NEWBORN = "làm giấy tờ cho đứa nhỏ mới đẻ"  # today: "did you mean…" three birth procedures
 BIRTH = "ho-tich/dang-ky-khai-sinh"
@@ -53,11 +52,7 @@ async def test_a_cue_is_added_to_the_lexicon_draft(db_url: str) -> None:
 
 
 async def test_bad_input_names_the_field_and_others_may_not_teach(db_url: str) -> None:
-    async with BotHarness.start(db_url, console=CONSOLE) as bot, StaffClient(bot) as staff, StaffClient(bot) as lan:
-        await add_staff(bot, "hoa", "admin")
-        await add_staff(bot, "lan", "approver")
-        await staff.login("hoa")
-        await lan.login("lan")
+    async with admin_and_approver(db_url) as (_, staff, lan):
         await staff.get("/console/flows/teach")
         for form, field in [({"target": "", "phrase": "abc"}, "target:"),
                             ({"target": "proc:khong-co/thu-tuc", "phrase": "abc"}, "target: there is no procedure"),

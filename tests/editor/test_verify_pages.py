@@ -7,9 +7,8 @@ from __future__ import annotations
 import tomllib
 
 from storage import flow_versions as repo
-from tests.console.kit import StaffClient, add_staff
 from tests.console.test_import_pages import shown
-from tests.editor.kit import CONSOLE, admin_console
+from tests.editor.kit import admin_and_approver, admin_console
 from tests.kit import BotHarness, texts
 
 CAVEAT = "xác minh chắc chắn"  # the card's caveat and the short card's
@@ -70,12 +69,7 @@ async def test_a_correction_needs_a_source_and_drops_the_stale_english(db_url: s
 
 
 async def test_the_office_phone_is_labelled_until_confirmed_and_only_admins_verify(db_url: str) -> None:
-    async with BotHarness.start(db_url, commune=UNVERIFIED_OFFICE, console=CONSOLE) as bot, \
-            StaffClient(bot) as staff, StaffClient(bot) as lan:
-        await add_staff(bot, "hoa", "admin")
-        await add_staff(bot, "lan", "approver")
-        await staff.login("hoa")
-        await lan.login("lan")
+    async with admin_and_approver(db_url, commune=UNVERIFIED_OFFICE) as (bot, staff, lan):
         replies = await bot.resident("u1").say("số điện thoại bộ phận một cửa")
         card = texts(replies)
         assert "Gọi số này (chưa xác minh)" in replies[-1].button_titles()
@@ -130,12 +124,7 @@ async def test_the_wednesday_list_is_confirmed_whole_with_its_source(db_url: str
 
 
 async def test_with_approval_required_a_confirmation_waits_in_the_draft_for_a_second_person(db_url: str) -> None:
-    approval = {**CONSOLE, "flow_approval_required": True}
-    async with BotHarness.start(db_url, console=approval) as bot, StaffClient(bot) as hoa, StaffClient(bot) as lan:
-        await add_staff(bot, "hoa", "admin")
-        await add_staff(bot, "lan", "approver")
-        await hoa.login("hoa")
-        await lan.login("lan")
+    async with admin_and_approver(db_url, approval=True) as (bot, hoa, lan):
         await hoa.get("/console/flows/verify")
         done = await hoa.post("/console/flows/verify", {"key": f"proc:{DEATH}:fee_text", "action": "confirm",
                                                         "source": "Nghị quyết HĐND TP Đà Nẵng"})
