@@ -71,7 +71,8 @@ def unified(before: str, after: str, a: str, b: str) -> list[str]:
     return list(difflib.unified_diff(before.splitlines(), after.splitlines(), a, b, lineterm="", n=2))
 
 
-async def workspace(engine: AsyncEngine, config: AppConfig) -> Workspace:
+async def workspace(engine: AsyncEngine, config: AppConfig, *, check: bool = True) -> Workspace:
+    """`check`: with the problems of the set the drafts make (building it takes a few hundred ms)."""
     async with engine.connect() as conn:
         numbers = await repo.active_numbers(conn)
         active = FlowFiles(await repo.active_contents(conn))
@@ -79,7 +80,7 @@ async def workspace(engine: AsyncEngine, config: AppConfig) -> Workspace:
     drafts = [Draft(r.kind, r.number, r.base_number, numbers.get(r.kind), r.status, r.author, r.requested_by,
                     r.comment, r.updated_at) for r in rows]
     ws = Workspace(active, numbers, drafts, {r.kind: r.content for r in rows})
-    if drafts:
+    if drafts and check:
         ws.problems = validate(config, ws.files)
     return ws
 
@@ -93,7 +94,14 @@ async def save(engine: AsyncEngine, config: AppConfig, kind: str, content: str, 
                comment: str = "", ip: str | None = None) -> list[str]:
     """Store the kind's draft (even with problems: the draft is where they get fixed); returns the problems
     of the whole set with it."""
-    ws = await workspace(engine, config)
+    ws = await workspace(engine, config, check=False)
+    content = await _store(engine, ws, kind, content, actor, now, comment, ip)
+    return validate(config, ws.files.replaced({kind: content}))
+
+
+async def _store(engine: AsyncEngine, ws: Workspace, kind: str, content: str, actor: str, now: datetime,
+                 comment: str, ip: str | None) -> str:
+    """The kind's draft written and audited, unchecked; returns the content as stored."""
     _known(ws, kind)
     if len(content) > MAX_CONTENT:
         raise InvalidInput([f"content: {len(content)} characters, at most {MAX_CONTENT}"])
@@ -102,7 +110,7 @@ async def save(engine: AsyncEngine, config: AppConfig, kind: str, content: str, 
         number = await repo.save_draft(conn, kind, content, actor, now, comment)
         await audit.record(conn, actor=actor, action="flows.draft", at=now, target=f"{kind} v{number}", ip=ip,
                            after={"comment": comment} if comment else None)
-    return validate(config, ws.active.replaced({**ws.draft_contents, kind: content}))
+    return content
 
 
 async def discard(engine: AsyncEngine, kind: str, actor: str, now: datetime, ip: str | None = None) -> None:
@@ -259,13 +267,13 @@ async def import_folder(engine: AsyncEngine, config: AppConfig, folder: Path, ac
     files = await asyncio.to_thread(_read_folder, folder)
     if files is None:
         raise InvalidInput([f"DIR: {folder} is not a folder"])
-    ws = await workspace(engine, config)
+    ws = await workspace(engine, config, check=False)
     unknown = [name for name in files if name not in ws.active]
     if unknown:
         raise InvalidInput([f"{name}: not a file of the flow configuration (known: {', '.join(ws.active)})"
                             for name in unknown])
     changed = {name: text for name, text in files.items()
                if text != ws.draft_contents.get(name, ws.active[name])}
-    for kind, content in changed.items():
-        await save(engine, config, kind, content, actor, now, f"nhập từ thư mục {folder.name}")
+    for kind, content in changed.items():  # checked once, as a set, below
+        changed[kind] = await _store(engine, ws, kind, content, actor, now, f"nhập từ thư mục {folder.name}", None)
     return sorted(changed), validate(config, ws.files.replaced(changed))

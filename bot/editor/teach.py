@@ -115,7 +115,7 @@ async def teach(engine: AsyncEngine, config: AppConfig, target: str, raw_phrase:
     if what not in ("proc", "cue") or not name:
         raise InvalidInput(["target: choose a procedure or an intent"])
     phrase = clean_phrase(raw_phrase, cue=what == "cue")
-    ws = await drafts.workspace(engine, config)
+    ws = await drafts.workspace(engine, config, check=False)
     if what == "proc":
         kind = "catalog.toml"
         try:

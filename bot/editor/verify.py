@@ -152,7 +152,7 @@ async def _settle_procedure(engine: AsyncEngine, config: AppConfig, slug: str, f
     def edit(content: str) -> str:
         return toml_edit.set_procedure(CATALOG, content, slug, changes)
 
-    ws = await drafts.workspace(engine, config)
+    ws = await drafts.workspace(engine, config, check=False)
     draft = next((d for d in ws.drafts if d.kind == CATALOG and not d.stale), None)
     before = shown(item.get(field))
     if value is not None and field in ("papers", "time_text", "fee_text", "where", "conditions"):
