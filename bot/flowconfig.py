@@ -62,42 +62,48 @@ async def running_services(config: AppConfig, engine: AsyncEngine,
     async with engine.connect() as conn:
         authors = await repo.active_authors(conn)
         active = FlowFiles(await repo.active_contents(conn))
+    from_files: Services | None = None
     if set(files) - set(authors):
-        build_services(config, files)
+        from_files = build_services(config, files)
         async with engine.begin() as conn:
             seeded = await repo.seed(conn, files, clock())
         log.debug("flow configuration seeded from files: %s", ", ".join(seeded))
     updates = {kind: text for kind, text in files.items()
                if authors.get(kind) in SHIPPED and active.get(kind) not in (None, text)}
-    updates.update((k, v) for k, v in with_new_texts(active.replaced(updates), files).items()
-                   if authors.get(k) not in SHIPPED)
+    edited = [kind for kind in active if authors[kind] not in SHIPPED]
+    updates.update(with_new_texts(active, files, edited))
     if updates and not validate(config, active.replaced(updates)):
         async with engine.begin() as conn:
             for kind, content in updates.items():
                 await repo.publish_copy(conn, kind, content, "upgrade", clock(), "theo phiên bản phần mềm này")
         log.warning("flow configuration brought up to this release: %s", ", ".join(sorted(updates)))
     active, stamp = await active_files(engine)
+    if from_files is not None and dict(active) == dict(files):  # a new database: built once already
+        return from_files, stamp
     return build_services(config, active), stamp
 
 
-def with_new_texts(active: FlowFiles, shipped: FlowFiles) -> dict[str, str]:
-    """The texts files of the active set with the keys a new release ships and the set lacks, added (the
+def with_new_texts(active: FlowFiles, shipped: FlowFiles, kinds: list[str]) -> dict[str, str]:
+    """These texts files of the active set with the keys a new release ships and they lack, added (the
     admins' own wording of every other text is kept); only the files that change."""
     out = {}
-    for kind in shipped.matching("texts*.toml"):
-        if kind not in active:
+    for kind in sorted(set(kinds) & set(shipped.matching("texts*.toml"))):
+        try:
+            ours = tomllib.loads(active[kind]).get("texts") or {}
+            theirs = tomllib.loads(shipped[kind]).get("texts") or {}
+        except tomllib.TOMLDecodeError:
+            continue
+        missing = {k: v for k, v in theirs.items() if k not in ours}
+        if not missing:
             continue
         try:
-            doc = tomlkit.parse(active[kind])
-            theirs = tomllib.loads(shipped[kind]).get("texts") or {}
-        except (TOMLKitError, tomllib.TOMLDecodeError):
+            doc = tomlkit.parse(active[kind])  # only now: it keeps the file's comments and layout
+        except TOMLKitError:
             continue
         texts = doc.setdefault("texts", tomlkit.table())
-        missing = {k: v for k, v in theirs.items() if k not in texts}
-        if missing:
-            for key, value in missing.items():
-                texts[key] = value
-            out[kind] = tomlkit.dumps(doc)
+        for key, value in missing.items():
+            texts[key] = value
+        out[kind] = tomlkit.dumps(doc)
     return out
 
 
