@@ -170,16 +170,12 @@ async def rollback(engine: AsyncEngine, config: AppConfig, kind: str, number: in
     async with engine.connect() as conn:
         old = await repo.version(conn, kind, number)
         active = FlowFiles(await repo.active_contents(conn))
+        replaced = (await repo.active_numbers(conn)).get(kind)
     if old is None or old.status != "published":
         raise NotFound(f"version: {kind} has no published version {number}")
-    problems = validate(config, active.replaced({kind: old.content}))
-    if problems:
-        raise InvalidInput(problems)
-    async with engine.begin() as conn:
-        new = await repo.publish_copy(conn, kind, old.content, actor, now, f"quay lại bản {number}")
-        await audit.record(conn, actor=actor, action="flows.rollback", at=now, target=f"{kind} v{new}", ip=ip,
-                           before={"active": number}, after={"copy_of": number})
-    return new
+    _check(config, active.replaced({kind: old.content}))
+    return await _publish_copy(engine, kind, old.content, actor, now, f"quay lại bản {number}", "flows.rollback",
+                               ip, {"copy_of": number}, before={"active": replaced})
 
 
 async def publish_change(engine: AsyncEngine, config: AppConfig, kind: str, content: str, actor: str, now: datetime,
@@ -189,18 +185,30 @@ async def publish_change(engine: AsyncEngine, config: AppConfig, kind: str, cont
     publishing needs a second person's approval, saved into the draft instead (returns None)."""
     async with engine.connect() as conn:
         active = FlowFiles(await repo.active_contents(conn))
-    problems = validate(config, active.replaced({kind: content}))
-    if problems:
-        raise InvalidInput(problems)
+    _check(config, active.replaced({kind: content}))
     if config.console.flow_approval_required:
         await save(engine, config, kind, content, actor, now, comment, ip)
         async with engine.begin() as conn:
             await audit.record(conn, actor=actor, action=action, at=now, target=f"{kind} (bản nháp)", ip=ip,
                                after=detail)
         return None
+    return await _publish_copy(engine, kind, content, actor, now, comment, action, ip, detail)
+
+
+def _check(config: AppConfig, files: FlowFiles) -> None:
+    problems = validate(config, files)
+    if problems:
+        raise InvalidInput(problems)
+
+
+async def _publish_copy(engine: AsyncEngine, kind: str, content: str, actor: str, now: datetime, comment: str,
+                        action: str, ip: str | None, detail: dict[str, Any] | None,
+                        before: dict[str, Any] | None = None) -> int:
+    """A new version with this content, published at once and audited; its number."""
     async with engine.begin() as conn:
         number = await repo.publish_copy(conn, kind, content, actor, now, comment)
-        await audit.record(conn, actor=actor, action=action, at=now, target=f"{kind} v{number}", ip=ip, after=detail)
+        await audit.record(conn, actor=actor, action=action, at=now, target=f"{kind} v{number}", ip=ip,
+                           before=before, after=detail)
     return number
 
 
