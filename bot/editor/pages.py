@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from aiohttp import web
 
 from bot.console.pages import ConsolePages, NavItem, Route
 from bot.console.web import PREFIX, client_ip, engine_of, now_of, render, staff_of, state
-from bot.editor import conversation_score, drafts, toml_edit
+from bot.editor import conversation_score, drafts, forms, toml_edit
 from bot.editor.conversation_score import ConversationScores
 from bot.editor.trial import Trial
 from bot.errors import InvalidInput, NotFound
@@ -231,25 +230,16 @@ def text_entries(ws: drafts.Workspace, language: str, feature: str, query: str) 
     for kind in ws.files.matching("texts*.toml"):
         if language_of(kind) != language or (feature and feature_of(kind) != feature):
             continue
-        try:
-            texts = tomllib.loads(ws.files[kind]).get("texts") or {}
-        except tomllib.TOMLDecodeError:
-            continue
+        texts = forms.parsed(ws.files, kind).get("texts") or {}
+        running = forms.parsed(ws.active, kind).get("texts") or {}
         for key, value in texts.items():
             if needle and needle not in key.lower() and needle not in str(value).lower():
                 continue
             mine = [p.split(": ", 2)[-1] for p in ws.problems if p.startswith(f"{kind}: texts.{key}:")]
             out.append({"kind": kind, "key": key, "value": str(value), "feature": feature_of(kind),
                         "placeholders": sorted(allowed.get(key, ())), "problems": mine,
-                        "drafted": kind in ws.draft_contents and str(value) != _active_text(ws, kind, key)})
+                        "drafted": kind in ws.draft_contents and str(value) != running.get(key)})
     return out
-
-
-def _active_text(ws: drafts.Workspace, kind: str, key: str) -> str | None:
-    try:
-        return tomllib.loads(ws.active[kind]).get("texts", {}).get(key)
-    except tomllib.TOMLDecodeError:
-        return None
 
 
 async def texts_page(request: web.Request, *, status: int = 200, error: list[str] | None = None) -> web.StreamResponse:
